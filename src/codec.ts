@@ -1,0 +1,235 @@
+// The value codec: one canonical byte encoding of a JSON value, identical on every runtime.
+//
+// The same document encodes to the same bytes on Node, Espruino and Lua, because the codec decides
+// everything a runtime could decide differently: field order (sorted by UTF-8 bytes), number kind
+// (by value, not by the runtime's int/float types) and text (UTF-8). Canonical bytes also give deep
+// equality for free: two values are equal exactly when their encodings are. docs/FORMAT.md has the
+// byte layout; the type bytes below are part of the on-flash format and never change meaning.
+
+import { E_CORRUPT, E_TOO_LARGE, E_VALUE, moteError } from "./errors";
+import { fromUtf8, readU32, u32, u8, utf8, varint } from "./bytes";
+import { isNull, isPlainObject, MAX_DEPTH, NULL } from "./lang";
+
+export const T_NULL = 0;
+export const T_FALSE = 1;
+export const T_TRUE = 2;
+export const T_UINT = 3; // varint n, for integers 0 <= n <= 2^53-1
+export const T_NINT = 4; // varint (-n - 1), for integers -2^53+1 <= n < 0
+export const T_F64 = 5; // IEEE 754 binary64, big-endian, for every other finite number
+export const T_STR = 6; // varint byte length, UTF-8 bytes
+export const T_ARR = 7; // varint count, elements
+export const T_OBJ = 8; // varint count, then (varint name length, UTF-8 name, value) sorted by name bytes
+
+const MAX_SAFE = 9007199254740991;
+const TWO32 = 4294967296;
+const TWO52 = 4503599627370496;
+
+class Writer {
+  parts: string[];
+  n: number;
+  limit: number;
+  constructor(limit: number) {
+    this.parts = [];
+    this.n = 0;
+    this.limit = limit;
+  }
+  put(b: string): void {
+    this.n += b.length;
+    if (this.n > this.limit) {
+      throw moteError(E_TOO_LARGE, "the encoded value passes " + this.limit + " bytes: store less per record");
+    }
+    this.parts.push(b);
+  }
+}
+
+/** The IEEE 754 binary64 bytes of a finite, non-integral or out-of-integer-range number, by arithmetic. */
+function f64(x: number): string {
+  let sign = 0;
+  if (x < 0) {
+    sign = 128;
+    x = -x;
+  }
+  // log() is only a first guess: the loops make 2^e <= x < 2^(e+1) exact.
+  let e = Math.floor(Math.log(x) / Math.LN2);
+  if (e > 1023) e = 1023;
+  if (e < -1074) e = -1074;
+  while (e > -1074 && Math.pow(2, e) > x) e--;
+  while (e < 1023 && Math.pow(2, e + 1) <= x) e++;
+  let exp = 0;
+  let mant = 0;
+  if (e < -1022) {
+    mant = x / Math.pow(2, -1074); // subnormal: x = mant * 2^-1074
+  } else {
+    exp = e + 1023;
+    mant = (x / Math.pow(2, e) - 1) * TWO52; // both steps are exact: scaling by powers of two
+  }
+  const hi = Math.floor(mant / TWO32);
+  const lo = mant - hi * TWO32;
+  return (
+    u8(sign + Math.floor(exp / 16)) +
+    u8((exp % 16) * 16 + Math.floor(hi / 65536)) +
+    u8(Math.floor(hi / 256) % 256) +
+    u8(hi % 256) +
+    u32(lo)
+  );
+}
+
+function readF64(s: string, at: number): number {
+  const b0 = s.charCodeAt(at);
+  const b1 = s.charCodeAt(at + 1);
+  const exp = (b0 % 128) * 16 + Math.floor(b1 / 16);
+  const mant = ((b1 % 16) * 65536 + s.charCodeAt(at + 2) * 256 + s.charCodeAt(at + 3)) * TWO32 + readU32(s, at + 4);
+  if (exp === 2047) throw moteError(E_CORRUPT, "a stored number is NaN or infinite");
+  const v = exp === 0 ? mant * Math.pow(2, -1074) : (1 + mant / TWO52) * Math.pow(2, exp - 1023);
+  return b0 >= 128 ? -v : v;
+}
+
+function byName(a: string[], b: string[]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+function put(w: Writer, v: unknown, depth: number): void {
+  if (depth > MAX_DEPTH) {
+    throw moteError(E_VALUE, "the value nests deeper than " + MAX_DEPTH + " levels, or refers to itself");
+  }
+  if (isNull(v)) {
+    w.put(u8(T_NULL));
+  } else if (v === true) {
+    w.put(u8(T_TRUE));
+  } else if (v === false) {
+    w.put(u8(T_FALSE));
+  } else if (typeof v === "number") {
+    if (v !== v || v === Infinity || v === -Infinity) {
+      throw moteError(E_VALUE, "NaN and Infinity are not JSON numbers: store null or a string instead");
+    }
+    if (Math.floor(v) === v && v <= MAX_SAFE && v >= -MAX_SAFE) {
+      w.put(v >= 0 ? u8(T_UINT) + varint(v) : u8(T_NINT) + varint(-v - 1));
+    } else {
+      w.put(u8(T_F64) + f64(v));
+    }
+  } else if (typeof v === "string") {
+    if (v.length > w.limit) w.put(v); // surely too large: fail before converting it
+    const b = utf8(v);
+    w.put(u8(T_STR) + varint(b.length));
+    w.put(b);
+  } else if (Array.isArray(v)) {
+    w.put(u8(T_ARR) + varint(v.length));
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      put(w, x === undefined ? NULL : x, depth + 1);
+    }
+  } else if (typeof v === "object" && isPlainObject(v as object)) {
+    const o = v as Record<string, unknown>;
+    const names = Object.keys(o);
+    const fields: string[][] = [];
+    for (let i = 0; i < names.length; i++) {
+      const k = names[i];
+      if (k === "__proto__") {
+        throw moteError(E_VALUE, "the field name __proto__ is refused: it would change an object's prototype");
+      }
+      if (o[k] !== undefined) fields.push([utf8(k), k]);
+    }
+    fields.sort(byName);
+    w.put(u8(T_OBJ) + varint(fields.length));
+    for (let i = 0; i < fields.length; i++) {
+      w.put(varint(fields[i][0].length));
+      w.put(fields[i][0]);
+      put(w, o[fields[i][1]], depth + 1);
+    }
+  } else {
+    const what = v === undefined ? "undefined" : typeof v === "object" ? "an object that is not plain" : typeof v;
+    throw moteError(E_VALUE, "cannot store " + what + ": values must be JSON (null, booleans, numbers, strings, arrays, plain objects)");
+  }
+}
+
+/** The canonical bytes of a JSON value; throws E_VALUE for what JSON cannot hold, E_TOO_LARGE past `limit`. */
+export function encode(v: unknown, limit: number): string {
+  if (v === undefined) throw moteError(E_VALUE, "cannot store undefined: pass a JSON value");
+  const w = new Writer(limit);
+  put(w, v, 0);
+  return w.parts.join("");
+}
+
+class Reader {
+  s: string;
+  at: number;
+  constructor(s: string, at: number) {
+    this.s = s;
+    this.at = at;
+  }
+  byte(): number {
+    if (this.at >= this.s.length) throw moteError(E_CORRUPT, "a stored value ends early");
+    return this.s.charCodeAt(this.at++);
+  }
+  varint(): number {
+    let n = 0;
+    let mult = 1;
+    let b = 128;
+    while (b >= 128) {
+      b = this.byte();
+      n += (b % 128) * mult;
+      mult *= 128;
+    }
+    return n;
+  }
+  text(): string {
+    const len = this.varint();
+    if (this.at + len > this.s.length) throw moteError(E_CORRUPT, "a stored string ends early");
+    const b = this.s.substring(this.at, this.at + len);
+    this.at += len;
+    return fromUtf8(b);
+  }
+}
+
+function get(r: Reader, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw moteError(E_CORRUPT, "a stored value nests too deep");
+  const t = r.byte();
+  if (t === T_NULL) return NULL;
+  if (t === T_FALSE) return false;
+  if (t === T_TRUE) return true;
+  if (t === T_UINT) return r.varint();
+  if (t === T_NINT) return -r.varint() - 1;
+  if (t === T_F64) {
+    if (r.at + 8 > r.s.length) throw moteError(E_CORRUPT, "a stored number ends early");
+    r.at += 8;
+    return readF64(r.s, r.at - 8);
+  }
+  if (t === T_STR) return r.text();
+  if (t === T_ARR) {
+    const n = r.varint();
+    const a: unknown[] = [];
+    for (let i = 0; i < n; i++) a.push(get(r, depth + 1));
+    return a;
+  }
+  if (t === T_OBJ) {
+    const n = r.varint();
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const k = r.text();
+      const x = get(r, depth + 1);
+      // An image is input too: a crafted name never reaches a prototype.
+      if (k !== "__proto__") o[k] = x;
+    }
+    return o;
+  }
+  throw moteError(E_CORRUPT, "unknown value type " + t);
+}
+
+/** The value these canonical bytes encode (from offset `at`, default 0). */
+export function decode(b: string, at?: number): unknown {
+  return get(new Reader(b, at === undefined ? 0 : at), 0);
+}
+
+/** The offset just past the value that starts at `at` (lets a record hold several values). */
+export function skip(b: string, at: number): number {
+  const r = new Reader(b, at);
+  get(r, 0);
+  return r.at;
+}
+
+/** Deep equality of JSON values, by their canonical bytes. */
+export function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || isNull(a) || isNull(b)) return isNull(a) && isNull(b);
+  return encode(a, Infinity) === encode(b, Infinity);
+}

@@ -1,0 +1,15 @@
+// The package entry for Node: the core with the host simulator's ports as defaults.
+
+import { usePlatform } from "./ports";
+import { hostPlatform } from "./ports/host";
+
+usePlatform(hostPlatform);
+
+export { MoteDB } from "./motedb";
+export type { Stats } from "./motedb";
+export type { MoteOptions } from "./options";
+export type { Clock, Flash, Memory, Platform, Scheduler } from "./ports";
+export { usePlatform } from "./ports";
+export { errorCode } from "./errors";
+export { boardIds, DEFAULT_BOARD, hostClock, hostMemory, hostScheduler, loadBoard } from "./ports/host";
+export type { Board } from "./ports/host";
