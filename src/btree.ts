@@ -57,9 +57,9 @@ export class BTree<V> {
   size: number;
   nodes: number;
   entryBytes: number;
-  sizeOf: (key: string, v: V) => number;
+  sizeOf: (this: void, key: string, v: V) => number;
 
-  constructor(fanout: number, sizeOf: (key: string, v: V) => number) {
+  constructor(fanout: number, sizeOf: (this: void, key: string, v: V) => number) {
     this.fanout = fanout < 4 ? 4 : fanout;
     this.min = Math.floor(this.fanout / 2);
     this.sizeOf = sizeOf;

@@ -7,23 +7,21 @@
 
 import { LUA } from "./lang";
 
-const chr = String.fromCharCode;
-
 export function u8(n: number): string {
-  return chr(n);
+  return String.fromCharCode(n);
 }
 
 export function u16(n: number): string {
-  return chr(Math.floor(n / 256) % 256) + chr(n % 256);
+  return String.fromCharCode(Math.floor(n / 256) % 256) + String.fromCharCode(n % 256);
 }
 
 /** Big-endian, 0 <= n < 2^32. */
 export function u32(n: number): string {
   return (
-    chr(Math.floor(n / 16777216) % 256) +
-    chr(Math.floor(n / 65536) % 256) +
-    chr(Math.floor(n / 256) % 256) +
-    chr(n % 256)
+    String.fromCharCode(Math.floor(n / 16777216) % 256) +
+    String.fromCharCode(Math.floor(n / 65536) % 256) +
+    String.fromCharCode(Math.floor(n / 256) % 256) +
+    String.fromCharCode(n % 256)
   );
 }
 
@@ -39,15 +37,15 @@ export function readU32(s: string, at: number): number {
 export function varint(n: number): string {
   let out = "";
   while (n >= 128) {
-    out += chr((n % 128) + 128);
+    out += String.fromCharCode((n % 128) + 128);
     n = Math.floor(n / 128);
   }
-  return out + chr(n);
+  return out + String.fromCharCode(n);
 }
 
 /** A string of `n` bytes of value `b`. */
 export function fill(b: number, n: number): string {
-  let one = chr(b);
+  let one = String.fromCharCode(b);
   let out = "";
   while (n > 0) {
     if (n % 2 === 1) out += one;
@@ -83,17 +81,17 @@ export function utf8(s: string): string {
       }
     }
     if (c < 0x80) {
-      out.push(chr(c));
+      out.push(String.fromCharCode(c));
     } else if (c < 0x800) {
-      out.push(chr(0xc0 + Math.floor(c / 64)) + chr(0x80 + (c % 64)));
+      out.push(String.fromCharCode(0xc0 + Math.floor(c / 64)) + String.fromCharCode(0x80 + (c % 64)));
     } else if (c < 0x10000) {
-      out.push(chr(0xe0 + Math.floor(c / 4096)) + chr(0x80 + (Math.floor(c / 64) % 64)) + chr(0x80 + (c % 64)));
+      out.push(String.fromCharCode(0xe0 + Math.floor(c / 4096)) + String.fromCharCode(0x80 + (Math.floor(c / 64) % 64)) + String.fromCharCode(0x80 + (c % 64)));
     } else {
       out.push(
-        chr(0xf0 + Math.floor(c / 262144)) +
-          chr(0x80 + (Math.floor(c / 4096) % 64)) +
-          chr(0x80 + (Math.floor(c / 64) % 64)) +
-          chr(0x80 + (c % 64)),
+        String.fromCharCode(0xf0 + Math.floor(c / 262144)) +
+          String.fromCharCode(0x80 + (Math.floor(c / 4096) % 64)) +
+          String.fromCharCode(0x80 + (Math.floor(c / 64) % 64)) +
+          String.fromCharCode(0x80 + (c % 64)),
       );
     }
   }
@@ -132,9 +130,9 @@ export function fromUtf8(b: string): string {
     }
     if (cp >= 0x10000) {
       cp -= 0x10000;
-      out.push(chr(0xd800 + Math.floor(cp / 1024)) + chr(0xdc00 + (cp % 1024)));
+      out.push(String.fromCharCode(0xd800 + Math.floor(cp / 1024)) + String.fromCharCode(0xdc00 + (cp % 1024)));
     } else {
-      out.push(chr(cp));
+      out.push(String.fromCharCode(cp));
     }
     i += n;
   }

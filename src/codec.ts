@@ -84,8 +84,21 @@ function readF64(s: string, at: number): number {
   return b0 >= 128 ? -v : v;
 }
 
-function byName(a: string[], b: string[]): number {
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+/**
+ * Sort [name bytes, name] pairs by name bytes, in place. An insertion sort: documents have few
+ * fields, it is stable, and it needs no runtime's sort (Lua's table.sort is neither stable nor
+ * called the same way).
+ */
+function sortByName(f: string[][]): void {
+  for (let i = 1; i < f.length; i++) {
+    const x = f[i];
+    let j = i - 1;
+    while (j >= 0 && f[j][0] > x[0]) {
+      f[j + 1] = f[j];
+      j--;
+    }
+    f[j + 1] = x;
+  }
 }
 
 function put(w: Writer, v: unknown, depth: number): void {
@@ -129,7 +142,7 @@ function put(w: Writer, v: unknown, depth: number): void {
       }
       if (o[k] !== undefined) fields.push([utf8(k), k]);
     }
-    fields.sort(byName);
+    sortByName(fields);
     w.put(u8(T_OBJ) + varint(fields.length));
     for (let i = 0; i < fields.length; i++) {
       w.put(varint(fields[i][0].length));

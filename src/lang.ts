@@ -17,16 +17,15 @@ export function isNull(v: unknown): boolean {
 /** Runs of the codec and the query engine never nest deeper than this: small stacks survive. */
 export const MAX_DEPTH = 32;
 
-const OBJECT_PROTO = LUA ? undefined : Object.getPrototypeOf({});
-
 /**
  * Whether an object is a plain JSON-like object (not a Date, Map, typed array or class instance).
+ * A plain object's constructor is Object, or a data field named "constructor" that is no function.
  * Every Lua table that is not an array counts as plain.
  */
 export function isPlainObject(v: object): boolean {
   if (LUA) return true;
-  const p = Object.getPrototypeOf(v);
-  return p === OBJECT_PROTO || p === null;
+  const c = (v as { constructor?: unknown }).constructor;
+  return c === Object || typeof c !== "function";
 }
 
 /**

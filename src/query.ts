@@ -17,7 +17,7 @@ import { field, isNull, isPlainObject, MAX_DEPTH } from "./lang";
 
 /** A compiled query: a predicate over (document, tags), and the window of results wanted. */
 export interface Query {
-  test: (doc: unknown, tags: string[] | undefined) => boolean;
+  test: (this: void, doc: unknown, tags: string[] | undefined) => boolean;
   skip: number;
   limit: number;
 }
