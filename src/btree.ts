@@ -2,9 +2,14 @@
 //
 // Leaves hold keys and values; inner nodes hold separator keys and children, where every key in
 // kids[i] is below keys[i] and every key in kids[i+1] is at or above it. A node holds at most
-// `fanout` keys and, except the root, at least half as many. The tree's `bytes` is the RAM budget's
-// view of it: a fixed cost a node, a fixed cost a slot, and what `sizeOf` says each entry holds.
-// Operations recurse once a level: a tree of fan-out 32 is 4 levels deep at a million keys.
+// `fanout` keys and, except the root, at least half as many (`min`). Operations recurse once a
+// level: a tree of fan-out 32 is 4 levels deep at a million keys.
+//
+// The tree's bytes are the RAM budget's view of it: what `sizeOf` says each entry holds, a fixed
+// cost a key slot, and a fixed cost for each node it may need. Nodes are counted by their bound,
+// not their number: with at least `min` keys in every node but the root, n keys never need more
+// than 1 + 2n/min nodes. So the count depends on the number of keys alone, a write's cost is known
+// exactly before it is made, and the real structure never outgrows what the budget was charged.
 
 /** Bytes counted for a node and for each key slot in it (arrays, pointers, interpreter overhead). */
 export const NODE_BYTES = 48;
@@ -69,18 +74,14 @@ export class BTree<V> {
     this.entryBytes = 0;
   }
 
-  /** The bytes the tree holds: its nodes, their slots and the entries. */
+  /** The bytes the tree holds: its entries, their slots and the nodes they may need. */
   bytes(): number {
-    return this.nodes * NODE_BYTES + this.size * SLOT_BYTES + this.entryBytes;
+    return this.bytesAt(this.size, this.entryBytes);
   }
 
-  /** What storing v under key would add to bytes() (negative when it shrinks), without storing it. */
-  costOf(key: string, v: V | undefined): number {
-    const old = this.get(key);
-    const before = old === undefined ? 0 : this.sizeOf(key, old) + SLOT_BYTES;
-    const after = v === undefined ? 0 : this.sizeOf(key, v) + SLOT_BYTES;
-    // A new key may split nodes on its way: count one node for it, up to the height of the tree.
-    return after - before + (old === undefined && v !== undefined ? NODE_BYTES / this.min + 1 : 0);
+  /** What bytes() would be with `size` keys whose entries hold `entryBytes`. */
+  bytesAt(size: number, entryBytes: number): number {
+    return (1 + Math.ceil((2 * size) / this.min)) * NODE_BYTES + size * SLOT_BYTES + entryBytes;
   }
 
   get(key: string): V | undefined {
@@ -149,7 +150,7 @@ export class BTree<V> {
 
   /** Remove key; returns the value it held, or undefined. */
   remove(key: string): V | undefined {
-    const old = this.delete(this.root, key);
+    const old = this.drop(this.root, key);
     if (old === undefined) return undefined;
     const r = this.root;
     if (r.kids !== undefined && r.keys.length === 0) {
@@ -161,7 +162,7 @@ export class BTree<V> {
     return old;
   }
 
-  private delete(n: BNode<V>, key: string): V | undefined {
+  private drop(n: BNode<V>, key: string): V | undefined {
     if (n.kids === undefined) {
       const i = lowerBound(n.keys, key);
       if (i >= n.keys.length || n.keys[i] !== key) return undefined;
@@ -171,7 +172,7 @@ export class BTree<V> {
       return old;
     }
     const i = upperBound(n.keys, key);
-    const old = this.delete(n.kids[i], key);
+    const old = this.drop(n.kids[i], key);
     if (old !== undefined && n.kids[i].keys.length < this.min) this.rebalance(n, i);
     return old;
   }

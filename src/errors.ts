@@ -12,6 +12,7 @@ export const E_ARG = "E_ARG"; // arguments of the wrong shape (a batch that is n
 export const E_FULL = "E_FULL"; // flash holds no room for more live data
 export const E_FLASH = "E_FLASH"; // a flash operation kept failing after its retries
 export const E_CORRUPT = "E_CORRUPT"; // a flash region that is not a MoteDB image, or of a newer format
+export const E_NO_QUERY = "E_NO_QUERY"; // a query given to the kv build, which has no query engine
 
 export interface MoteError extends Error {
   code: string;

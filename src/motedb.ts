@@ -10,6 +10,7 @@ import { HEAP_ENTRY_BYTES, TtlHeap } from "./heap";
 import { autoSeq, checkKey, KeyMaker } from "./keys";
 import { isNull } from "./lang";
 import { MoteOptions, settle, Settings } from "./options";
+import { currentPlatform } from "./ports";
 import { compileQuery, Query } from "./query";
 import { Rec, recBytes } from "./record";
 
@@ -81,6 +82,9 @@ export class MoteDB {
         });
       }));
     }
+    // The platform may flush open databases when it stops (Espruino's E.on('kill')).
+    const opened = currentPlatform().opened;
+    if (opened !== undefined) opened(this);
   }
 
   /** Open a database, call fn(db), and close it afterwards, even when fn throws or its Promise rejects. */
@@ -170,8 +174,8 @@ export class MoteDB {
     return keys;
   }
 
-  /** Delete a key (true when it held a live record); delete({ purge: true }) empties the database. */
-  delete(key: unknown): boolean {
+  /** Delete a key (true when it held a live record); remove({ purge: true }) empties the database. Also named delete(). */
+  remove(key: unknown): boolean {
     if (key !== null && typeof key === "object" && !Array.isArray(key) && (key as { purge?: unknown }).purge === true) {
       const had = this.tree.size > 0;
       this.purge();
@@ -368,15 +372,26 @@ export class MoteDB {
     return this.tree.bytes() + this.heap.bytes();
   }
 
-  /** What a set of changes would add to used() (negative when it frees). */
+  /** What a set of changes (one for each key at most) would add to used(); negative when it frees. */
   private costOf(changes: Change[]): number {
-    let d = 0;
+    const tree = this.tree;
+    let keys = 0;
+    let entries = 0;
+    let heap = 0;
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i];
-      d += this.tree.costOf(c.k, c.r);
-      if (c.r !== undefined && c.r.x > 0) d += HEAP_ENTRY_BYTES;
+      const old = tree.get(c.k);
+      if (old !== undefined) {
+        keys--;
+        entries -= tree.sizeOf(c.k, old);
+      }
+      if (c.r !== undefined) {
+        keys++;
+        entries += tree.sizeOf(c.k, c.r);
+        if (c.r.x > 0) heap += HEAP_ENTRY_BYTES;
+      }
     }
-    return d;
+    return tree.bytesAt(tree.size + keys, tree.entryBytes + entries) - tree.bytes() + heap;
   }
 
   /**
@@ -387,6 +402,7 @@ export class MoteDB {
     let need = this.costOf(changes);
     if (need > 0 && this.used() + need > this.budget) {
       this.expire();
+      this.tidyHeap(true);
       need = this.costOf(changes);
       if (this.used() + need > this.budget) {
         throw moteError(
@@ -405,7 +421,17 @@ export class MoteDB {
     if (r !== undefined && r.x > 0) {
       this.ttlRecords++;
       this.heap.push(r.x, k);
+      this.tidyHeap(false);
     }
+  }
+
+  /**
+   * Drop the heap's stale entries (left by overwrites and deletes) by rebuilding it from the
+   * records that expire: when they outnumber the live ones (amortised O(1) a write), or whenever
+   * there are any (`all`), as when a write needs room.
+   */
+  private tidyHeap(all: boolean): void {
+    if (this.heap.size() > (all ? this.ttlRecords : 2 * this.ttlRecords + 64)) this.rebuildHeap();
   }
 
   /**
@@ -429,7 +455,7 @@ export class MoteDB {
         this.events.emit("expire", k);
       }
     }
-    if (heap.size() > 2 * this.ttlRecords + 64) this.rebuildHeap();
+    this.tidyHeap(false);
     return n;
   }
 
@@ -444,7 +470,7 @@ export class MoteDB {
 
   private housekeeping(): void {
     this.expire();
-    if (this.heap.size() > this.ttlRecords) this.rebuildHeap();
+    this.tidyHeap(true);
   }
 
   /** Run a background task; report its failure as an 'error' event instead of throwing into a timer. */
@@ -487,3 +513,10 @@ export class MoteDB {
   }
 }
 
+export interface MoteDB {
+  /** Delete a key (true when it held a live record); delete({ purge: true }) empties the database. */
+  delete(key: unknown): boolean;
+}
+// Espruino cannot parse a class method named with one of its reserved words (delete, default, of...):
+// delete() is remove() under its public name, attached after the class.
+MoteDB.prototype.delete = MoteDB.prototype.remove;

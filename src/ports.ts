@@ -34,12 +34,20 @@ export interface Scheduler {
   cancel(handle: unknown): void;
 }
 
+/** A database as a platform sees it: it may flush it, and hears when it closes. */
+export interface OpenDatabase {
+  flush(): void;
+  on(event: string, fn: () => void): void;
+}
+
 /** What a platform provides when the options leave a port out. */
 export interface Platform {
   memory?: () => Memory;
   clock?: () => Clock;
   scheduler?: () => Scheduler;
   flash?: () => Flash;
+  /** Told of every database that opens (Espruino keeps them to flush when the program stops). */
+  opened?: (this: void, db: OpenDatabase) => void;
 }
 
 let platform: Platform = {};

@@ -1,8 +1,13 @@
-// A record: what the index holds for a key. Records are never changed in place: a change makes a
-// new record and stores it, so the index's byte count stays true.
+// A record: what the index holds for a key, and the bytes a record takes on flash.
+// Records in the index are never changed in place: a change makes a new record and stores it, so
+// the index's byte count stays true.
+
+import { u16, u32, u8, utf8 } from "./bytes";
+import { crc32 } from "./crc32";
+import { encode } from "./codec";
 
 export interface Rec {
-  /** The document's canonical bytes, when they are in RAM (always in memory mode). */
+  /** The document's canonical bytes, when they are in RAM (always in memory mode; cached or buffered in flash mode). */
   v: string | undefined;
   /** Expiry in whole seconds of the database's clock; 0 when the record never expires. */
   x: number;
@@ -12,6 +17,8 @@ export interface Rec {
   at: number;
   /** The document's byte length. */
   n: number;
+  /** Bytes the record takes on flash (header, key, tags, value); 0 in memory mode. */
+  s: number;
 }
 
 /** Bytes the budget counts for a record: its fields, its key and the bytes it keeps in RAM. */
@@ -24,4 +31,60 @@ export function recBytes(key: string, r: Rec): number {
     for (let i = 0; i < r.g.length; i++) n += 8 + r.g[i].length;
   }
   return n;
+}
+
+// ---- on flash (docs/FORMAT.md, "Record") ---------------------------------------------------------
+
+/** Record types: a document stored under a key, a key deleted, every key deleted. */
+export const T_PUT = 0x50;
+export const T_DEL = 0x44;
+export const T_PURGE = 0x58;
+
+/** type u8, key length u8, tags length u16, value length u16, expiry u32, CRC-32 u32. */
+export const RECORD_HEADER = 14;
+
+/** The bytes that encode a tag list on flash: none, or the codec's encoding of the array. */
+export function tagBytes(g: string[] | undefined): string {
+  return g === undefined ? "" : encode(g, Infinity);
+}
+
+/** Bytes of the record of `value` (canonical bytes, "" for a delete) under key with tags bytes `tags`. */
+export function recordSize(key: string, tags: string, value: string): number {
+  return RECORD_HEADER + utf8(key).length + tags.length + value.length;
+}
+
+/** The bytes of a record. The CRC covers every byte of it but the CRC field itself. */
+export function encodeRecord(type: number, key: string, x: number, tags: string, value: string): string {
+  const k = utf8(key);
+  const head = u8(type) + u8(k.length) + u16(tags.length) + u16(value.length) + u32(x);
+  const rest = k + tags + value;
+  return head + u32(crc32(rest, crc32(head))) + rest;
+}
+
+/** A record's header, read before its body. */
+export interface RecordHead {
+  type: number;
+  klen: number;
+  tlen: number;
+  vlen: number;
+  x: number;
+  /** Bytes of the whole record. */
+  size: number;
+}
+
+/** Parse the header at `at` of s (RECORD_HEADER bytes there), or undefined when its type is unknown. */
+export function readRecordHead(s: string, at: number): RecordHead | undefined {
+  const type = s.charCodeAt(at);
+  if (type !== T_PUT && type !== T_DEL && type !== T_PURGE) return undefined;
+  const klen = s.charCodeAt(at + 1);
+  const tlen = s.charCodeAt(at + 2) * 256 + s.charCodeAt(at + 3);
+  const vlen = s.charCodeAt(at + 4) * 256 + s.charCodeAt(at + 5);
+  const x = ((s.charCodeAt(at + 6) * 256 + s.charCodeAt(at + 7)) * 256 + s.charCodeAt(at + 8)) * 256 + s.charCodeAt(at + 9);
+  return { type: type, klen: klen, tlen: tlen, vlen: vlen, x: x, size: RECORD_HEADER + klen + tlen + vlen };
+}
+
+/** Whether the whole record `r` (exactly its bytes) carries a CRC that matches. */
+export function recordOk(r: string): boolean {
+  const want = ((r.charCodeAt(10) * 256 + r.charCodeAt(11)) * 256 + r.charCodeAt(12)) * 256 + r.charCodeAt(13);
+  return crc32(r.substring(RECORD_HEADER), crc32(r.substring(0, 10))) === want;
 }

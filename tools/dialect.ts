@@ -23,6 +23,8 @@ export type Level = "espruino" | "lua";
 const ESPRUINO_GLOBALS = ["Map", "Set", "WeakMap", "WeakSet", "Symbol", "Proxy", "Reflect", "TextEncoder", "TextDecoder", "BigInt", "globalThis"];
 const LUA_GLOBALS = ["JSON", "Date", "RegExp", "Uint8Array", "Uint16Array", "Uint32Array", "Int8Array", "Int16Array", "Int32Array", "Float32Array", "Float64Array", "ArrayBuffer", "DataView", "Promise"];
 
+/** Espruino's lexer reserves these words: a class member so named does not parse (measured on 2v29). */
+const ESPRUINO_RESERVED = ["if", "else", "do", "while", "for", "break", "continue", "function", "return", "var", "let", "const", "this", "throw", "try", "catch", "finally", "true", "false", "null", "undefined", "new", "in", "instanceof", "switch", "case", "default", "delete", "typeof", "void", "debugger", "class", "extends", "super", "static", "of"];
 /** Static members that Espruino lacks ("Function not found"). */
 const MISSING_STATICS: Record<string, string[]> = {
   Array: ["from", "of"],
@@ -112,6 +114,9 @@ export function checkJs(code: string, file: string, level: Level): Problem[] {
       case "MethodDefinition":
       case "PropertyDefinition":
         if (node.computed) add(node, "computed-key", "computed property names do not run on Espruino");
+        if (node.type !== "Property" && !node.computed && node.key.type === "Identifier" && ESPRUINO_RESERVED.indexOf(node.key.name) >= 0) {
+          add(node, "reserved-name", "a class member named '" + node.key.name + "' does not parse on Espruino, which reserves the word");
+        }
         break;
       case "ClassDeclaration":
       case "ClassExpression":
@@ -128,6 +133,7 @@ export function checkJs(code: string, file: string, level: Level): Problem[] {
         if (lua) add(node, "module-meta", "the core has no import.meta or dynamic import");
         break;
       case "Identifier": {
+        if (node.name === "of") add(node, "reserved-name", "Espruino reserves 'of': it cannot name a variable");
         if (ESPRUINO_GLOBALS.indexOf(node.name) >= 0) add(node, "global", node.name + " does not exist on Espruino");
         if (lua && LUA_GLOBALS.indexOf(node.name) >= 0) add(node, "global", node.name + " does not exist in TypeScriptToLua's Lua runtime: the core reaches the platform through ports");
         break;
@@ -185,11 +191,11 @@ function checkLoopClosures(ast: acorn.Program, add: Add): void {
  * to a function, class or variable declared later in the same body.
  */
 function checkHoisting(ast: acorn.Program, add: Add): void {
-  const bodies: acorn.Statement[][] = [];
+  const bodies: acorn.AnyNode[][] = [];
   walk.full(ast, (node: acorn.AnyNode) => {
-    if (node.type === "Program") bodies.push(node.body as acorn.Statement[]);
+    if (node.type === "Program") bodies.push(node.body as acorn.AnyNode[]);
     if ((node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression") && node.body.type === "BlockStatement") {
-      bodies.push(node.body.body);
+      bodies.push(node.body.body as acorn.AnyNode[]);
     }
   });
   for (const body of bodies) {
@@ -222,7 +228,7 @@ function walkRunning(node: acorn.AnyNode, fn: (id: acorn.Identifier) => void): v
       c(m.object, st);
       if (m.computed) c(m.property, st);
     },
-    Property(p: acorn.Property, st: null, c: walk.WalkerCallback<null>) {
+    Property(p: acorn.Property | acorn.AssignmentProperty, st: null, c: walk.WalkerCallback<null>) {
       if (p.computed) c(p.key, st);
       c(p.value, st);
     },

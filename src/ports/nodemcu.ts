@@ -1,0 +1,160 @@
+// The NodeMCU adapter: flash pages in one image file on the board's file system (SPIFFS or LFS),
+// free memory from node.heap(), timers from tmr, time from rtctime. The Lua entry (lua-entry.ts)
+// registers these as the defaults; everything here runs in Lua only.
+
+import { moteError, E_FLASH } from "../errors";
+import { fill } from "../bytes";
+import { Clock, Flash, Memory, Platform, Scheduler } from "../ports";
+
+// NodeMCU's globals, as much of them as MoteDB uses. Methods called with `:` declare `this`.
+interface FileObj {
+  seek(this: FileObj, whence: string, offset: number): number | undefined;
+  read(this: FileObj, n: number): string | undefined;
+  write(this: FileObj, s: string): boolean | undefined;
+  flush(this: FileObj): void;
+  close(this: FileObj): void;
+}
+interface Timer {
+  alarm(this: Timer, ms: number, mode: number, fn: (this: void, t: Timer) => void): boolean;
+  unregister(this: Timer): void;
+}
+declare const file: {
+  open(this: void, name: string, mode: string): FileObj | undefined;
+  exists(this: void, name: string): boolean;
+};
+declare const node: { heap(this: void): number };
+declare const tmr: { create(this: void): Timer; ALARM_AUTO: number };
+declare const rtctime: { get(this: void): number } | undefined;
+
+/** NodeMCU reads a file at most this many bytes a call (FILE_READ_CHUNK in its file.c). */
+const CHUNK = 1024;
+/** The longest interval NodeMCU's tmr accepts on the ESP8266 (about 1 h 54 min), in ms. */
+const MAX_TIMER_MS = 6870947;
+
+export interface NodeMcuFlashOptions {
+  /** The image file (default "motedb.img"; SPIFFS names have at most 31 characters). */
+  name?: string;
+  /** Bytes a page (default 4096, the ESP8266's and ESP32's sector size). */
+  pageSize?: number;
+  /** Pages in the image (default 16: a 64 KB file). */
+  pageCount?: number;
+}
+
+function must(ok: unknown, what: string): void {
+  if (ok === undefined || ok === null || ok === false) throw moteError(E_FLASH, what);
+}
+
+/**
+ * Flash as one image file of raw flash bytes, page after page: the same bytes a FileFlash holds on
+ * Node, so an image copied off the board opens on a computer and back. The file is created full of
+ * 0xFF (erased) at its full size the first time; a file of another size is refused rather than
+ * reshaped. Programs write in place, so the store's NOR discipline (it only programs erased bytes)
+ * carries over unchanged. Granularity 1: a file can write any byte.
+ */
+export function nodemcuFlash(options?: NodeMcuFlashOptions): Flash {
+  const o = options === undefined ? {} : options;
+  const name = o.name === undefined ? "motedb.img" : o.name;
+  const pageSize = o.pageSize === undefined ? 4096 : o.pageSize;
+  const pageCount = o.pageCount === undefined ? 16 : o.pageCount;
+  const size = pageSize * pageCount;
+  let fd: FileObj | undefined = file.exists(name) ? file.open(name, "r+") : undefined;
+  if (fd === undefined) {
+    fd = file.open(name, "w+");
+    must(fd, "cannot create the flash image file " + name);
+    const blank = fill(255, CHUNK);
+    for (let left = size; left > 0; left -= CHUNK) must((fd as FileObj).write(left >= CHUNK ? blank : blank.substring(0, left)), "cannot write " + name);
+    (fd as FileObj).flush();
+  }
+  const f = fd as FileObj;
+  const end = f.seek("end", 0);
+  if (end !== size) {
+    throw moteError(E_FLASH, name + " holds " + String(end) + " bytes, not " + size + " (" + pageCount + " pages of " + pageSize + "): pass its geometry");
+  }
+  function at(addr: number): void {
+    must(f.seek("set", addr), "cannot seek in " + name);
+  }
+  return {
+    pageSize: pageSize,
+    pageCount: pageCount,
+    granularity: 1,
+    read(addr: number, len: number): string {
+      at(addr);
+      const parts: string[] = [];
+      let got = 0;
+      while (got < len) {
+        const s = f.read(len - got > CHUNK ? CHUNK : len - got);
+        if (s === undefined || s.length === 0) throw moteError(E_FLASH, name + " ends before byte " + (addr + len));
+        parts.push(s);
+        got += s.length;
+      }
+      return parts.join("");
+    },
+    program(addr: number, data: string): void {
+      at(addr);
+      must(f.write(data), "cannot write " + name);
+    },
+    erase(page: number): void {
+      at(page * pageSize);
+      const blank = fill(255, pageSize < CHUNK ? pageSize : CHUNK);
+      for (let left = pageSize; left > 0; left -= blank.length) must(f.write(blank), "cannot write " + name);
+    },
+    sync(): void {
+      f.flush();
+    },
+  };
+}
+
+export function nodemcuMemory(): Memory {
+  return {
+    free: function (): number {
+      return node.heap();
+    },
+  };
+}
+
+/**
+ * Whole seconds of the RTC (rtctime.get(), set by SNTP or by hand), or of uptime when the firmware
+ * has no rtctime module. Whole seconds on purpose: NodeMCU's Lua 5.3 on the ESP8266 has 32-bit
+ * floats, which cannot hold today's Unix time to the second plus a fraction.
+ */
+export function nodemcuClock(): Clock {
+  return {
+    now: function (): number {
+      if (rtctime !== undefined) return rtctime.get();
+      return Math.floor(tmrUptime());
+    },
+  };
+}
+
+function tmrUptime(): number {
+  const t = tmr as unknown as { time?: (this: void) => number };
+  return t.time !== undefined ? t.time() : 0;
+}
+
+/** Repeating tmr alarms. Intervals past tmr's limit run at the limit: the core's tasks are idempotent. */
+export function nodemcuScheduler(): Scheduler {
+  return {
+    every: function (seconds: number, fn: () => void): unknown {
+      let ms = Math.floor(seconds * 1000);
+      if (ms < 1) ms = 1;
+      if (ms > MAX_TIMER_MS) ms = MAX_TIMER_MS;
+      const t = tmr.create();
+      t.alarm(ms, tmr.ALARM_AUTO, function () {
+        fn();
+      });
+      return t;
+    },
+    cancel: function (h: unknown): void {
+      (h as Timer).unregister();
+    },
+  };
+}
+
+export const nodemcuPlatform: Platform = {
+  memory: nodemcuMemory,
+  clock: nodemcuClock,
+  scheduler: nodemcuScheduler,
+  flash: function (): Flash {
+    return nodemcuFlash(undefined);
+  },
+};

@@ -1,0 +1,64 @@
+// Retries of flash operations: maxRetries more attempts, retryDelay seconds apart, and never more
+// than lockTimeout seconds in all. The core is synchronous, so the pause between attempts is a
+// wait on the clock port; a clock that does not move (a test's) ends the wait after a bounded spin.
+
+import { E_FLASH, errorCode, moteError } from "./errors";
+import { Clock } from "./ports";
+
+/** SimFlash's power loss: the device is off, so nothing would run to retry. */
+const E_POWER = "E_POWER";
+
+export class Retry {
+  clock: Clock;
+  retries: number;
+  delay: number;
+  timeout: number;
+  /** Operations that failed and were tried again. */
+  retried: number;
+
+  constructor(clock: Clock, retries: number, delay: number, timeout: number) {
+    this.clock = clock;
+    this.retries = retries;
+    this.delay = delay;
+    this.timeout = timeout;
+    this.retried = 0;
+  }
+
+  /**
+   * After failure number `failures` (1, 2...) of an operation that began at `start`, with error e:
+   * wait and return true when another attempt is allowed, else throw E_FLASH (or the power loss).
+   */
+  again(failures: number, start: number, what: string, e: unknown): boolean {
+    if (errorCode(e) === E_POWER) throw e;
+    if (failures > this.retries || this.clock.now() - start + this.delay > this.timeout) {
+      throw moteError(E_FLASH, what + " failed " + failures + " times (" + String((e as Error).message) + "): check the flash and its port");
+    }
+    this.retried++;
+    if (this.delay > 0) {
+      const until = this.clock.now() + this.delay;
+      let spins = 0;
+      while (this.clock.now() < until && spins < 100000) spins++;
+    }
+    return true;
+  }
+
+  /** Run fn, retrying it when it throws. For operations that may simply be repeated (reads, erases). */
+  run<T>(what: string, fn: (this: void) => T): T {
+    const start = this.clock.now();
+    let failures = 0;
+    for (;;) {
+      let ok = false;
+      let r: T | undefined = undefined;
+      let err: unknown = undefined;
+      try {
+        r = fn();
+        ok = true;
+      } catch (e) {
+        err = e;
+      }
+      if (ok) return r as T;
+      failures++;
+      this.again(failures, start, what, err);
+    }
+  }
+}

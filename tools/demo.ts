@@ -1,0 +1,93 @@
+// The main job: a sensor cache on the host simulator, playing a board (default: Puck.js).
+// Readings arrive every 10 simulated seconds with a TTL and tags; the demo queries them, lets
+// time run so that old readings expire, and prints what the database holds and uses.
+// Usage: npm run demo [-- --board ID]
+
+import { MoteDB } from "../src/index";
+import { DEFAULT_BOARD, hostMemory, loadBoard } from "../src/ports/host";
+import type { Clock, Scheduler } from "../src/ports";
+
+export function runDemo(boardId: string = DEFAULT_BOARD, print: (line: string) => void = console.log): void {
+  const board = loadBoard(boardId);
+  // Simulated time: the demo runs in an instant but covers twenty minutes of readings.
+  const clock: Clock & { t: number } = { t: 1_763_700_000, now: () => clock.t };
+  const timers: { every: number; due: number; fn: () => void; id: number }[] = [];
+  const scheduler: Scheduler = {
+    every: (seconds, fn) => {
+      const id = timers.length + 1;
+      timers.push({ every: seconds, due: clock.t + seconds, fn, id });
+      return id;
+    },
+    cancel: (h) => {
+      const i = timers.findIndex((t) => t.id === h);
+      if (i >= 0) timers.splice(i, 1);
+    },
+  };
+  const advance = (seconds: number) => {
+    const end = clock.t + seconds;
+    for (;;) {
+      const next = timers.reduce((m, t) => Math.min(m, t.due), Infinity);
+      if (next > end) break;
+      clock.t = next;
+      for (const t of timers.filter((x) => x.due === next)) {
+        t.due += t.every;
+        t.fn();
+      }
+    }
+    clock.t = end;
+  };
+
+  const db = new MoteDB({
+    memory: hostMemory(board.id),
+    ramPercentage: board.ramPercentage,
+    clock,
+    scheduler,
+    ttlCheckInterval: 60,
+  });
+  let expired = 0;
+  db.on("expire", () => expired++);
+  const budget = db.stats().budgetBytes;
+  print(`MoteDB demo on the host simulator, playing ${board.name}`);
+  print(`  free RAM at open ${board.freeBytes} B x ${board.ramPercentage}% = budget ${budget} B`);
+
+  // Twenty minutes of readings from three rooms, one every 10 s; temperatures live 5 minutes,
+  // alarms an hour. Past the budget the cache refuses with E_BUDGET and the demo counts it.
+  const rooms = ["kitchen", "hall", "attic"];
+  let stored = 0;
+  let refused = 0;
+  for (let i = 0; i < 120; i++) {
+    const room = rooms[i % 3];
+    const temp = Math.round((19 + 4 * Math.sin(i / 9) + (room === "attic" ? 6 : 0)) * 10) / 10;
+    try {
+      db.put({ room, temp, at: clock.t }, 300, ["temp", room]);
+      if (temp > 27) db.put({ room, temp, at: clock.t, level: "high" }, 3600, ["alarm", room]);
+      stored++;
+    } catch (e) {
+      if ((e as { code?: string }).code !== "E_BUDGET") throw e;
+      refused++;
+    }
+    advance(10);
+  }
+  print(`  stored ${stored} readings over 20 simulated minutes (${refused} refused by the budget)`);
+  print(`  background TTL checks expired ${expired} readings older than 5 minutes`);
+
+  const show = (label: string, q: unknown) => print(`  ${label.padEnd(34)} ${JSON.stringify(db.count(q))}`);
+  print("queries:");
+  show("readings in the attic", { tags: "attic", temp: { $exists: true }, level: { $exists: false } });
+  show("readings above 22 C", { temp: { $gt: 22 }, level: { $exists: false } });
+  show("alarms", { tags: "alarm" });
+  show("kitchen or hall, 18-21 C", { room: { $in: ["kitchen", "hall"] }, temp: { $gte: 18, $lte: 21 } });
+  const last = db.query({ tags: "temp", $skip: Math.max(0, db.count({ tags: "temp" }) - 3) });
+  print("  latest readings                    " + last.map((d) => JSON.stringify(d)).join(" "));
+
+  advance(3600);
+  print(`an hour later: ${db.count()} records left, ${expired} expired in all`);
+  const s = db.stats();
+  print("stats: " + JSON.stringify({ records: s.records, expired: s.expired, budgetBytes: s.budgetBytes, usedBytes: s.usedBytes, ops: s.ops }));
+  db.close();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const i = process.argv.indexOf("--board");
+  runDemo(i > 0 ? process.argv[i + 1] : DEFAULT_BOARD);
+}
