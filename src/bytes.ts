@@ -98,10 +98,23 @@ export function utf8(s: string): string {
   return out.join("");
 }
 
+/**
+ * How text with characters above U+00FF is made where String.fromCharCode cannot make them
+ * (Espruino: it keeps the low 8 bits), from its canonical UTF-8 bytes; see useWideText().
+ */
+let wideText: ((this: void, utf8: string) => string) | undefined = undefined;
+
+/** Set by a platform whose String.fromCharCode only makes bytes (the Espruino entry). */
+export function useWideText(f: (this: void, utf8: string) => string): void {
+  wideText = f;
+}
+
 /** The string whose UTF-8 bytes these are; malformed sequences read as U+FFFD. */
 export function fromUtf8(b: string): string {
   if (LUA || isAscii(b)) return b;
   const out: string[] = [];
+  const canon: string[] = []; // the UTF-8 of what was read, for wideText
+  let wide = false;
   let i = 0;
   while (i < b.length) {
     const c = b.charCodeAt(i);
@@ -128,6 +141,8 @@ export function fromUtf8(b: string): string {
       if (ok && v >= min && v <= 0x10ffff && !(v >= 0xd800 && v <= 0xdfff)) cp = v;
       else n = 1;
     }
+    if (cp > 255) wide = true;
+    if (wideText !== undefined) canon.push(cp === 0xfffd && n === 1 ? "\xef\xbf\xbd" : b.substring(i, i + n));
     if (cp >= 0x10000) {
       cp -= 0x10000;
       out.push(String.fromCharCode(0xd800 + Math.floor(cp / 1024)) + String.fromCharCode(0xdc00 + (cp % 1024)));
@@ -136,5 +151,5 @@ export function fromUtf8(b: string): string {
     }
     i += n;
   }
-  return out.join("");
+  return wide && wideText !== undefined ? wideText(canon.join("")) : out.join("");
 }

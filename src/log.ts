@@ -5,13 +5,13 @@
 // Recovery reads every page, applies each flush whose frames are all there, and repairs pages that
 // a power cut left half-erased or half-headed. docs/FORMAT.md has the bytes and the rules.
 
-import { fromUtf8, readU16 } from "./bytes";
+import { fromUtf8 } from "./bytes";
 import { decode } from "./codec";
-import { E_FLASH, E_FULL, E_TOO_LARGE, errorCode, moteError } from "./errors";
+import { E_FULL, E_TOO_LARGE, errorCode, moteError } from "./errors";
 import { blankRange, encodeFrameHeader, Found, FRAME_HEADER, FrameHead, ReadFn, scanPage } from "./frame";
 import { align, blank, dataAt, encodePageHeader, markAt, P_BAD, P_BLANK, P_GOOD, P_OBSOLETE, readPageHeader } from "./page";
 import { Flash } from "./ports";
-import { RECORD_HEADER, readRecordHead, recordOk, T_PUT } from "./record";
+import { readRecordHead, recordOk, T_PUT } from "./record";
 import { Retry } from "./retry";
 
 /** Erased pages only garbage collection may take. */
@@ -153,9 +153,7 @@ export class FlashLog {
       else if (st === P_BAD) this.renew(p, maxErases, true);
       else if (st === P_BLANK) this.renew(p, maxErases, !blankRange(this.read, p * P, P));
     }
-    if (states.length > 0 && known > 0) {
-      for (let p = 0; p < this.N; p++) if (states[p] === P_BAD) this.corrupt++;
-    }
+    for (let p = 0; p < this.N; p++) if (states[p] === P_BAD) this.corrupt++;
   }
 
   private scanAll(apply: (this: void, recs: LogRecord[]) => void): void {
@@ -443,4 +441,3 @@ function sortBySeq(pages: number[], seq: number[]): void {
   }
 }
 
-export { E_FLASH, RECORD_HEADER, readU16 };

@@ -10,9 +10,10 @@ import { HEAP_ENTRY_BYTES, TtlHeap } from "./heap";
 import { autoSeq, checkKey, KeyMaker } from "./keys";
 import { isNull } from "./lang";
 import { MoteOptions, settle, Settings } from "./options";
-import { currentPlatform } from "./ports";
+import { currentPlatform, Flash } from "./ports";
 import { compileQuery, Query } from "./query";
 import { Rec, recBytes } from "./record";
+import { FlashStats, Store } from "./store";
 
 /** The latest expiry the flash format can hold (seconds, unsigned 32-bit). */
 const MAX_EXPIRY = 4294967295;
@@ -31,6 +32,8 @@ export interface Stats {
   budgetBytes: number;
   usedBytes: number;
   mode: string;
+  /** Flash mode only: pages, erase counts, live and garbage bytes, corrupt records found, flushes, GC runs. */
+  flash?: FlashStats;
 }
 
 const OPS = ["put", "get", "has", "delete", "purge", "putBatch", "deleteBatch", "query", "count", "keys", "cleanup", "flush"];
@@ -51,6 +54,10 @@ export class MoteDB {
   private counts: Record<string, number>;
   private expiredCount: number;
   private flushCount: number;
+  /** Flash mode: the write buffer, the flash log and the value cache (undefined in memory mode). */
+  private store: Store | undefined;
+  /** Keys whose record failed its CRC during a walk of the index: dropped after the walk. */
+  private lost: string[];
 
   constructor(options?: MoteOptions) {
     const o = settle(options);
@@ -67,6 +74,9 @@ export class MoteDB {
     this.expiredCount = 0;
     this.flushCount = 0;
     this.budget = Math.floor((o.memory.free() * o.ramPercentage) / 100);
+    this.lost = [];
+    this.store = undefined;
+    if (!o.inMemory) this.recover(o.flash as Flash);
     this.timers = [];
     const sch = o.scheduler;
     if (sch !== undefined) {
@@ -74,6 +84,7 @@ export class MoteDB {
       this.timers.push(sch.every(o.ttlCheckInterval, function () {
         self.background(function () {
           self.expire();
+          self.flushStore();
         });
       }));
       this.timers.push(sch.every(o.cleanupInterval, function () {
@@ -211,6 +222,11 @@ export class MoteDB {
   /** Remove every record. */
   purge(): void {
     this.open("purge");
+    if (this.store !== undefined) {
+      this.flushStore();
+      this.store.purge(this.time());
+      this.events.emit("write", 1);
+    }
     this.tree.clear();
     this.heap.clear();
     this.ttlRecords = 0;
@@ -224,7 +240,9 @@ export class MoteDB {
     const k = checkKey(key, this.opts.maxKeyLength);
     this.expire();
     const r = this.tree.get(k);
-    return r === undefined ? undefined : this.documentOf(r);
+    const doc = r === undefined ? undefined : this.documentOf(k, r);
+    this.dropLost();
+    return doc;
   }
 
   has(key: unknown): boolean {
@@ -240,8 +258,10 @@ export class MoteDB {
     const out: unknown[] = [];
     const self = this;
     this.scan(compileQuery(q), q === undefined, function (k: string, r: Rec, doc: unknown) {
-      out.push(doc === undefined ? self.documentOf(r) : doc);
+      const d = doc === undefined ? self.documentOf(k, r) : doc;
+      if (d !== undefined) out.push(d);
     });
+    this.dropLost();
     return out;
   }
 
@@ -277,9 +297,10 @@ export class MoteDB {
     return this.expire();
   }
 
-  /** Write buffered changes to the store. Memory mode has none. */
+  /** Write buffered changes to flash now (flash mode); on('write') tells when they are there. */
   flush(): void {
     this.open("flush");
+    this.flushStore();
   }
 
   /** Flush, stop every timer, and refuse further calls with E_CLOSED. Closing twice is harmless. */
@@ -296,7 +317,7 @@ export class MoteDB {
   stats(): Stats {
     const ops: Record<string, number> = {};
     for (let i = 0; i < OPS.length; i++) ops[OPS[i]] = this.counts[OPS[i]];
-    return {
+    const st: Stats = {
       ops: ops,
       expired: this.expiredCount,
       flushes: this.flushCount,
@@ -305,6 +326,8 @@ export class MoteDB {
       usedBytes: this.used(),
       mode: this.opts.inMemory ? "memory" : "flash",
     };
+    if (this.store !== undefined) st.flash = this.store.stats();
+    return st;
   }
 
   on(event: string, fn: Listener): void {
@@ -353,7 +376,7 @@ export class MoteDB {
       }
     }
     const v = encode(data, this.opts.maxValueSize);
-    return { v: v, x: x, g: g, at: -1, n: v.length };
+    return { v: v, x: x, g: g, at: -1, n: v.length, s: 0 };
   }
 
   /** A generated key no record has (nor, within a batch, an earlier item). */
@@ -363,8 +386,66 @@ export class MoteDB {
     return k;
   }
 
-  private documentOf(r: Rec): unknown {
-    return decode(r.v as string);
+  /** The document of k's record: from RAM, or read from flash (and cached); undefined when its CRC fails. */
+  private documentOf(k: string, r: Rec): unknown {
+    if (r.v !== undefined) return decode(r.v);
+    const s = this.store as Store;
+    const v = s.value(r);
+    if (v === undefined) {
+      this.lost.push(k);
+      return undefined;
+    }
+    s.cache(k, r, v, this.budget - this.used());
+    return decode(v);
+  }
+
+  /** Forget records whose bytes on flash turned out damaged (stats().flash.corrupt counts them). */
+  private dropLost(): void {
+    for (let i = 0; i < this.lost.length; i++) {
+      const r = this.tree.get(this.lost[i]);
+      if (r !== undefined && r.v === undefined) {
+        this.tree.remove(this.lost[i]);
+        if (r.x > 0) this.ttlRecords--;
+        (this.store as Store).expired(r);
+      }
+    }
+    this.lost = [];
+  }
+
+  /** Open flash mode: rebuild the index from the log, drop what expired, resume the clock and the keys. */
+  private recover(flash: Flash): void {
+    const s = new Store(flash, this.opts, this.tree, this.budget);
+    this.store = s;
+    const t = s.open();
+    if (t > this.clockTime) this.clockTime = t;
+    const now = this.time();
+    const dead: string[] = [];
+    const self = this;
+    this.tree.each(function (k: string, r: Rec) {
+      if (r.x > 0 && r.x <= now) dead.push(k);
+      else self.sawKey(k);
+    });
+    for (let i = 0; i < dead.length; i++) s.expired(this.tree.remove(dead[i]) as Rec);
+    let ttl = 0;
+    this.tree.each(function (k: string, r: Rec) {
+      if (r.x > 0) ttl++;
+    });
+    this.ttlRecords = ttl;
+    this.rebuildHeap();
+  }
+
+  /** Flash mode: write the buffer as one flush, then collect garbage if erased pages run low. */
+  private flushStore(): void {
+    const s = this.store;
+    if (s === undefined) return;
+    this.expire();
+    const n = s.flush(this.time());
+    if (n > 0) {
+      this.flushCount++;
+      this.events.emit("flush", n);
+      this.events.emit("write", n);
+    }
+    if (s.low()) s.collect(this.time());
   }
 
   /** Bytes the database holds in RAM, as the budget counts them. */
@@ -399,10 +480,25 @@ export class MoteDB {
    * expired records, which may make room), and nothing below can fail halfway.
    */
   private commit(changes: Change[]): void {
+    const s = this.store;
+    if (s !== undefined) {
+      this.expire();
+      // Buffered deletes and overwrites free flash only once flushed: flush before refusing.
+      if (!s.admit(changes, false) && s.pending() > 0) this.flushStore();
+      s.admit(changes, true);
+    }
     let need = this.costOf(changes);
     if (need > 0 && this.used() + need > this.budget) {
       this.expire();
       this.tidyHeap(true);
+      if (s !== undefined) {
+        // Cached values go first; then buffered values, which a flush turns into cached ones.
+        s.trim(0);
+        if (this.used() + this.costOf(changes) > this.budget && s.pending() > 0) {
+          this.flushStore();
+          s.trim(0);
+        }
+      }
       need = this.costOf(changes);
       if (this.used() + need > this.budget) {
         throw moteError(
@@ -413,10 +509,18 @@ export class MoteDB {
       }
     }
     for (let i = 0; i < changes.length; i++) this.apply(changes[i].k, changes[i].r);
+    if (s !== undefined && s.wrote()) {
+      const self = this;
+      // The write is done in RAM: a flush that fails now keeps the buffer and reports an 'error'.
+      this.background(function () {
+        self.flushStore();
+      });
+    }
   }
 
   private apply(k: string, r: Rec | undefined): void {
     const old = r === undefined ? this.tree.remove(k) : this.tree.set(k, r);
+    if (this.store !== undefined) this.store.changed(k, old, r);
     if (old !== undefined && old.x > 0) this.ttlRecords--;
     if (r !== undefined && r.x > 0) {
       this.ttlRecords++;
@@ -449,6 +553,7 @@ export class MoteDB {
       const r = this.tree.get(k);
       if (r !== undefined && r.x === at) {
         this.tree.remove(k);
+        if (this.store !== undefined) this.store.expired(r);
         this.ttlRecords--;
         this.expiredCount++;
         n++;
@@ -471,6 +576,12 @@ export class MoteDB {
   private housekeeping(): void {
     this.expire();
     this.tidyHeap(true);
+    const s = this.store;
+    if (s !== undefined) {
+      this.flushStore();
+      // One bounded step of garbage collection when the oldest page is mostly garbage.
+      if (s.worthCollecting()) s.collect(this.time());
+    }
   }
 
   /** Run a background task; report its failure as an 'error' event instead of throwing into a timer. */
@@ -493,8 +604,8 @@ export class MoteDB {
     this.tree.each(function (k: string, r: Rec) {
       let doc: unknown = undefined;
       if (!all) {
-        doc = self.documentOf(r);
-        if (!q.test(doc, r.g)) return true;
+        doc = self.documentOf(k, r);
+        if (doc === undefined || !q.test(doc, r.g)) return true;
       }
       if (skip > 0) {
         skip--;

@@ -106,13 +106,11 @@ export async function bundleForEspruino(entry: string, plugins: Plugin[], minify
 export function toModule(code: string): string {
   const ast = acorn.parse(code, { ecmaVersion: "latest", sourceType: "module" });
   const edits: { start: number; end: number; text: string }[] = [];
-  let assigns = "";
+  const exported: [string, string][] = [];
   for (const st of ast.body) {
     if (st.type === "ExportNamedDeclaration" && !st.declaration && !st.source) {
       for (const s of st.specifiers) {
-        const local = (s.local as acorn.Identifier).name;
-        const exported = s.exported.type === "Identifier" ? s.exported.name : String(s.exported.value);
-        assigns += "exports." + exported + "=" + local + ";";
+        exported.push([s.exported.type === "Identifier" ? s.exported.name : String(s.exported.value), (s.local as acorn.Identifier).name]);
       }
       edits.push({ start: st.start, end: st.end, text: "" });
     } else if (st.type.startsWith("Export")) {
@@ -134,12 +132,15 @@ export function toModule(code: string): string {
     if (n.type !== "Identifier" || renamed[n.name] === undefined) return;
     const parent = ancestors[ancestors.length - 2];
     if (parent && parent.type === "MemberExpression" && parent.property === n && !parent.computed) return;
-    if (parent && (parent.type === "Property" || parent.type === "MethodDefinition" || parent.type === "PropertyDefinition") && parent.key === n && !parent.computed) {
-      if (parent.type === "Property" && parent.shorthand) edits.push({ start: n.start, end: n.end, text: n.name + ":" + renamed[n.name] });
+    if (parent && parent.type === "Property" && parent.shorthand) {
+      edits.push({ start: parent.start, end: parent.end, text: n.name + ":" + renamed[n.name] });
       return;
     }
+    if (parent && (parent.type === "Property" || parent.type === "MethodDefinition" || parent.type === "PropertyDefinition") && parent.key === n && !parent.computed) return;
     edits.push({ start: n.start, end: n.end, text: renamed[n.name] });
   });
+  let assigns = "";
+  for (const [name, local] of exported) assigns += "exports." + name + "=" + (renamed[local] !== undefined ? renamed[local] : local) + ";";
   edits.sort((a, b) => b.start - a.start);
   let out = code;
   for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);

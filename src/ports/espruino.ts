@@ -20,7 +20,7 @@ interface FlashModule {
   getPage(addr: number): { addr: number; length: number } | undefined;
   getFree(): { addr: number; length: number }[];
 }
-declare const E: { on(event: string, fn: () => void): void; toString(a: unknown): string };
+declare const E: { on(event: string, fn: () => void): void; toString(a: unknown): string; asUTF8(s: string): string };
 declare function getTime(): number;
 declare function setInterval(fn: () => void, ms: number): unknown;
 declare function clearInterval(h: unknown): void;
@@ -60,6 +60,23 @@ export function espruinoScheduler(): Scheduler {
   };
 }
 
+/**
+ * Text above U+00FF from its UTF-8 bytes: a Unicode string on builds that have them (Bangle.js, the
+ * Linux build), and on the others the UTF-8 bytes themselves, which is what a string literal with
+ * such characters is there.
+ */
+export function espruinoWideText(): (this: void, utf8: string) => string {
+  let unicode = false;
+  try {
+    unicode = E.asUTF8("\xe2\x82\xac").length === 1;
+  } catch (e) {
+    // "Unicode not supported on this build"
+  }
+  return function (utf8: string): string {
+    return unicode ? E.asUTF8(utf8) : utf8;
+  };
+}
+
 /** Copy a string into RAM: a string read from memory-mapped flash changes when Storage compacts. */
 function copy(s: string | undefined, len: number): string {
   return s === undefined || s.length < len ? fill(255, len) : s + "";
@@ -72,7 +89,7 @@ function bad(msg: string): never {
 function nor(f: { pageSize: number; pageCount: number; granularity: number }, addr: number, len: number, what: string): void {
   const g = f.granularity;
   if (addr < 0 || addr + len > f.pageSize * f.pageCount || addr % g !== 0 || len % g !== 0) {
-    throw moteError(E_FLASH, what + " at " + addr + " of " + len + " bytes: outside the region or not a multiple of " + g);
+    throw moteError(E_FLASH, what + " " + addr + "+" + len + ": outside or unaligned to " + g);
   }
 }
 
@@ -102,9 +119,9 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
   const fileBytes = pageSize + g + 32; // a Storage file header is 32 bytes
   let pages = opt.pageCount;
   if (pages === undefined) pages = Math.min(8, Math.floor(S.getFree() / 2 / fileBytes));
-  if (prefix.length < 1 || prefix.length > 24) bad("a Storage flash name is 1 to 24 characters");
-  if (pageSize < 256 || pageSize % g !== 0 || g < 1) bad("pageSize must be >= 256 and a multiple of the granularity");
-  if (pages < 2) bad("Storage has room for fewer than 2 pages of " + pageSize + " bytes: free some or use smaller pages");
+  if (prefix.length < 1 || prefix.length > 24) bad("name: 1 to 24 characters");
+  if (pageSize < 256 || pageSize % g !== 0 || g < 1) bad("pageSize: >= 256, a multiple of granularity");
+  if (pages < 2) bad("no room in Storage for 2 pages of " + pageSize + " bytes");
   const file = function (p: number): string {
     return prefix + p;
   };
@@ -116,7 +133,7 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
     } catch (e) {
       why = String(e);
     }
-    if (!ok) throw moteError(E_FLASH, "Storage refused to write " + data.length + " bytes at " + offset + " of " + name + ": " + why);
+    if (!ok) throw moteError(E_FLASH, "Storage write to " + name + ": " + why);
   };
   const f: Flash = {
     pageSize: pageSize,
@@ -138,7 +155,7 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
       nor(f, addr, data.length, "program");
       const p = Math.floor(addr / pageSize);
       const at = addr - p * pageSize;
-      if (at + data.length > pageSize) throw moteError(E_FLASH, "a program crosses a page boundary at " + addr);
+      if (at + data.length > pageSize) throw moteError(E_FLASH, "program crosses a page at " + addr);
       let old = S.read(file(p), g + at, data.length);
       if (old === undefined) {
         f.erase(p);
@@ -148,8 +165,8 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
         write(file(p), data, g + at);
         return;
       }
-      // NOR: the result is old AND new. Words already right are skipped, erased words are written
-      // in place, and a word that has data and must change needs the page's file written anew.
+      // NOR rules: bits only clear. Words already right are skipped, erased words are written in
+      // place, and a word that has data and must change needs the page's file written anew.
       const erased = fill(255, g);
       let merged = "";
       let rewrite = false;
@@ -157,7 +174,11 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
       for (let i = 0; i < data.length; i += g) {
         const was = old.substring(i, i + g);
         let w = "";
-        for (let k = i; k < i + g; k++) w += String.fromCharCode(old.charCodeAt(k) & data.charCodeAt(k));
+        for (let k = i; k < i + g; k++) {
+          const d = data.charCodeAt(k);
+          if ((old.charCodeAt(k) & d) !== d) throw moteError(E_FLASH, "NOR rule broken: a 0 bit would turn 1 at " + (addr + k));
+          w += String.fromCharCode(d);
+        }
         merged += w;
         if (w !== was) {
           if (was !== erased) rewrite = true;

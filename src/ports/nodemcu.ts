@@ -3,7 +3,8 @@
 // registers these as the defaults; everything here runs in Lua only.
 
 import { moteError, E_FLASH } from "../errors";
-import { fill } from "../bytes";
+import { fill, readU32 } from "../bytes";
+import { MAGIC, PAGE_HEADER } from "../page";
 import { Clock, Flash, Memory, Platform, Scheduler } from "../ports";
 
 // NodeMCU's globals, as much of them as MoteDB uses. Methods called with `:` declare `this`.
@@ -38,31 +39,68 @@ export interface NodeMcuFlashOptions {
   pageSize?: number;
   /** Pages in the image (default 16: a 64 KB file). */
   pageCount?: number;
+  /** Program granularity in bytes, 1, 4, 8 or 16 (default 4, as FileFlash on a computer). */
+  granularity?: number;
 }
 
 function must(ok: unknown, what: string): void {
   if (ok === undefined || ok === null || ok === false) throw moteError(E_FLASH, what);
 }
 
+/** Read len bytes at addr, in NodeMCU-sized chunks; throws E_FLASH when the file ends first. */
+function readAt(f: FileObj, name: string, addr: number, len: number): string {
+  must(f.seek("set", addr), "cannot seek in " + name);
+  const parts: string[] = [];
+  let got = 0;
+  while (got < len) {
+    const s = f.read(len - got > CHUNK ? CHUNK : len - got);
+    if (s === undefined || s.length === 0) throw moteError(E_FLASH, name + " ends before byte " + (addr + len));
+    parts.push(s);
+    got += s.length;
+  }
+  return parts.join("");
+}
+
+/** Write n erased bytes (0xFF) at the file's position, a chunk at a time. */
+function writeBlank(f: FileObj, name: string, n: number): void {
+  const blank = fill(255, n < CHUNK ? n : CHUNK);
+  for (let left = n; left > 0; left -= CHUNK) must(f.write(left >= CHUNK ? blank : blank.substring(0, left)), "cannot write " + name);
+}
+
+/** The geometry a MoteDB image records in its page headers (the first one found), or undefined. */
+function geometryOf(f: FileObj, name: string, size: number): NodeMcuFlashOptions | undefined {
+  for (let at = 0; at + PAGE_HEADER <= size; at += 128) {
+    const h = readAt(f, name, at, PAGE_HEADER);
+    if (h.substring(0, 4) === MAGIC) {
+      const pageSize = readU32(h, 8);
+      if (pageSize > 0 && at % pageSize === 0) return { pageSize: pageSize, pageCount: readU32(h, 12), granularity: h.charCodeAt(5) };
+    }
+  }
+  return undefined;
+}
+
 /**
  * Flash as one image file of raw flash bytes, page after page: the same bytes a FileFlash holds on
- * Node, so an image copied off the board opens on a computer and back. The file is created full of
- * 0xFF (erased) at its full size the first time; a file of another size is refused rather than
- * reshaped. Programs write in place, so the store's NOR discipline (it only programs erased bytes)
- * carries over unchanged. Granularity 1: a file can write any byte.
+ * a computer, so an image copied off the board opens there, and back. A new file is created full
+ * of 0xFF (erased) at its full size; an existing one keeps the geometry its page headers record
+ * unless the options say otherwise, and a file of another size is refused rather than reshaped.
+ * Programs write in place, so the store's NOR discipline (it only programs erased bytes) holds.
  */
 export function nodemcuFlash(options?: NodeMcuFlashOptions): Flash {
   const o = options === undefined ? {} : options;
   const name = o.name === undefined ? "motedb.img" : o.name;
-  const pageSize = o.pageSize === undefined ? 4096 : o.pageSize;
-  const pageCount = o.pageCount === undefined ? 16 : o.pageCount;
-  const size = pageSize * pageCount;
   let fd: FileObj | undefined = file.exists(name) ? file.open(name, "r+") : undefined;
+  let geo: NodeMcuFlashOptions | undefined = undefined;
+  if (fd !== undefined) geo = geometryOf(fd, name, fd.seek("end", 0) as number);
+  if (geo === undefined) geo = { pageSize: 4096, pageCount: 16, granularity: 4 };
+  const pageSize = o.pageSize === undefined ? (geo.pageSize as number) : o.pageSize;
+  const pageCount = o.pageCount === undefined ? (geo.pageCount as number) : o.pageCount;
+  const granularity = o.granularity === undefined ? (geo.granularity as number) : o.granularity;
+  const size = pageSize * pageCount;
   if (fd === undefined) {
     fd = file.open(name, "w+");
     must(fd, "cannot create the flash image file " + name);
-    const blank = fill(255, CHUNK);
-    for (let left = size; left > 0; left -= CHUNK) must((fd as FileObj).write(left >= CHUNK ? blank : blank.substring(0, left)), "cannot write " + name);
+    writeBlank(fd as FileObj, name, size);
     (fd as FileObj).flush();
   }
   const f = fd as FileObj;
@@ -70,33 +108,20 @@ export function nodemcuFlash(options?: NodeMcuFlashOptions): Flash {
   if (end !== size) {
     throw moteError(E_FLASH, name + " holds " + String(end) + " bytes, not " + size + " (" + pageCount + " pages of " + pageSize + "): pass its geometry");
   }
-  function at(addr: number): void {
-    must(f.seek("set", addr), "cannot seek in " + name);
-  }
   return {
     pageSize: pageSize,
     pageCount: pageCount,
-    granularity: 1,
+    granularity: granularity,
     read(addr: number, len: number): string {
-      at(addr);
-      const parts: string[] = [];
-      let got = 0;
-      while (got < len) {
-        const s = f.read(len - got > CHUNK ? CHUNK : len - got);
-        if (s === undefined || s.length === 0) throw moteError(E_FLASH, name + " ends before byte " + (addr + len));
-        parts.push(s);
-        got += s.length;
-      }
-      return parts.join("");
+      return readAt(f, name, addr, len);
     },
     program(addr: number, data: string): void {
-      at(addr);
+      must(f.seek("set", addr), "cannot seek in " + name);
       must(f.write(data), "cannot write " + name);
     },
     erase(page: number): void {
-      at(page * pageSize);
-      const blank = fill(255, pageSize < CHUNK ? pageSize : CHUNK);
-      for (let left = pageSize; left > 0; left -= blank.length) must(f.write(blank), "cannot write " + name);
+      must(f.seek("set", page * pageSize), "cannot seek in " + name);
+      writeBlank(f, name, pageSize);
     },
     sync(): void {
       f.flush();

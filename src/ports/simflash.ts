@@ -4,7 +4,7 @@
 // a 1 throws), at an address and of a length that are multiples of the granularity, within one
 // page. It counts programs and erases per page, and it can lose power: powerCut(n, tear) lets n
 // more programs or erases happen, then tears the next one (a program writes only a prefix of its
-// bytes and half of the next byte's bits; an erase erases only a prefix of the page), throws
+// bytes and half of the next byte's bits; an erase erases only a prefix or a suffix of the page), throws
 // E_POWER, and refuses everything until revive(). failNext(n) makes the next n operations throw
 // E_FAULT without effect, like a chip that is busy or a bus error, to exercise retries.
 // With a journal, every program and erase is recorded, so a test can run a workload once and
@@ -252,8 +252,15 @@ function tornProgram(old: string, off: number, data: string, tear: number): stri
   return out;
 }
 
-/** An erase cut short: a prefix of the page erased, the rest as it was. */
+/**
+ * An erase cut short. Chips erase in no documented order, so both ends are played: a tear below 0.5
+ * erases a prefix of the page (2 * tear of it), a tear from 0.5 erases a suffix, leaving the header.
+ */
 function tornErase(old: string, tear: number): string {
-  const n = Math.floor(tear * old.length);
-  return ff(n) + old.substring(n);
+  if (tear < 0.5) {
+    const n = Math.floor(2 * tear * old.length);
+    return ff(n) + old.substring(n);
+  }
+  const n = Math.floor((2 * tear - 1) * old.length);
+  return old.substring(0, old.length - n) + ff(n);
 }

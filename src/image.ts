@@ -1,0 +1,138 @@
+// Reading a flash image without opening a database: what the `motedb` command and tests use to
+// list pages, frames and records, and to find CRC problems. It only reads, never repairs.
+
+import { fromUtf8 } from "./bytes";
+import { decode } from "./codec";
+import { errorCode } from "./errors";
+import { Found, FrameHead, scanPage } from "./frame";
+import { dataAt, P_BAD, readPageHeader } from "./page";
+import { Flash } from "./ports";
+import { T_DEL, T_PUT } from "./record";
+
+export interface ImageFrame {
+  at: number;
+  flush: number;
+  index: number;
+  last: boolean;
+  count: number;
+  length: number;
+  time: number;
+  /** Every record in the frame passed its CRC. */
+  ok: boolean;
+}
+
+export interface ImageRecord {
+  at: number;
+  page: number;
+  type: string; // "put", "delete" or "purge"
+  key: string;
+  expiry: number;
+  tags: string[] | undefined;
+  /** The document, when the record is a put whose CRC holds. */
+  value: unknown;
+  valueBytes: number;
+  size: number;
+  flush: number;
+  ok: boolean;
+}
+
+export interface ImagePage {
+  page: number;
+  /** "data", "free" (erased, with a header), "obsolete", "blank" (no header) or "bad" (a header that fails its CRC). */
+  state: string;
+  seq: number;
+  erases: number;
+  /** Offset where the next frame would go, and whether damage or a torn frame ends the page early. */
+  end: number;
+  closed: boolean;
+  frames: ImageFrame[];
+}
+
+export interface Image {
+  pageSize: number;
+  pageCount: number;
+  granularity: number;
+  pages: ImagePage[];
+  /** Records of data pages in log order (pages by sequence number). */
+  records: ImageRecord[];
+  problems: string[];
+}
+
+const STATES = ["blank", "bad", "obsolete", "data"];
+
+/** Everything an image holds, page by page; CRC failures are listed in `problems`, not thrown. */
+export function inspectImage(flash: Flash): Image {
+  const P = flash.pageSize;
+  const G = flash.granularity;
+  const D0 = dataAt(G);
+  const read = function (addr: number, len: number): string {
+    return flash.read(addr, len);
+  };
+  const pages: ImagePage[] = [];
+  const problems: string[] = [];
+  for (let p = 0; p < flash.pageCount; p++) {
+    let state = P_BAD;
+    let seq = 0;
+    let erases = 0;
+    try {
+      const r = readPageHeader(read(p * P, D0), P, flash.pageCount, G);
+      state = r.state;
+      if (r.h !== undefined) {
+        seq = r.h.seq;
+        erases = r.h.erases;
+      }
+    } catch (e) {
+      problems.push("page " + p + ": " + (errorCode(e) !== undefined ? (e as Error).message : String(e)));
+    }
+    pages.push({ page: p, state: STATES[state], seq: seq, erases: erases, end: D0, closed: false, frames: [] });
+    if (state === P_BAD) problems.push("page " + p + ": its header fails its CRC");
+  }
+  const order: ImagePage[] = [];
+  for (let i = 0; i < pages.length; i++) if (pages[i].state === "data") order.push(pages[i]);
+  for (let i = 1; i < order.length; i++) {
+    const x = order[i];
+    let j = i - 1;
+    while (j >= 0 && order[j].seq > x.seq) {
+      order[j + 1] = order[j];
+      j--;
+    }
+    order[j + 1] = x;
+  }
+  const records: ImageRecord[] = [];
+  for (let i = 0; i < order.length; i++) {
+    const pg = order[i];
+    const s = scanPage(read, pg.page * P, D0, P, G, function (h: FrameHead, at: number, recs: Found[], ok: boolean) {
+      pg.frames.push({ at: at, flush: h.flush, index: h.index, last: h.last, count: h.count, length: h.length, time: h.time, ok: ok });
+      if (!ok) problems.push("frame at " + at + " (flush " + h.flush + "): a record fails its CRC or the frame is cut short");
+      for (let k = 0; k < recs.length; k++) {
+        const f = recs[k];
+        let value: unknown = undefined;
+        let tags: string[] | undefined = undefined;
+        if (f.ok) {
+          if (f.tags.length > 0) tags = decode(f.tags) as string[];
+          if (f.type === T_PUT) value = decode(read(f.at + f.size - f.vlen, f.vlen));
+        }
+        records.push({
+          at: f.at,
+          page: pg.page,
+          type: f.type === T_PUT ? "put" : f.type === T_DEL ? "delete" : "purge",
+          key: fromUtf8(f.key),
+          expiry: f.x,
+          tags: tags,
+          value: value,
+          valueBytes: f.vlen,
+          size: f.size,
+          flush: h.flush,
+          ok: f.ok,
+        });
+      }
+    });
+    pg.end = s.end;
+    pg.closed = s.closed;
+    if (pg.frames.length === 0) pg.state = "free";
+    if (s.closed) problems.push("page " + pg.page + ": bytes past offset " + s.end + " are neither a frame nor erased");
+  }
+  return { pageSize: P, pageCount: flash.pageCount, granularity: G, pages: pages, records: records, problems: problems };
+}
+
+

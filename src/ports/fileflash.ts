@@ -1,0 +1,95 @@
+// FileFlash: a flash image in a file, for the host. A database in flash mode persists in it between
+// runs, and the file is the raw flash region byte for byte, so an image can be inspected
+// (inspectImage) and shipped to a device. It enforces the NOR rules as SimFlash does. Node only.
+
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import { E_FLASH, moteError } from "../errors";
+import { MAGIC, PAGE_HEADER } from "../page";
+import { Flash } from "../ports";
+import { bxor } from "../bits";
+
+export interface FileFlashOptions {
+  pageSize?: number;
+  pageCount?: number;
+  granularity?: number;
+}
+
+export class FileFlash implements Flash {
+  path: string;
+  pageSize: number;
+  pageCount: number;
+  granularity: number;
+  private fd: number;
+
+  /**
+   * Open the image at path. A new file is made erased (0xFF) with the given geometry (default 4096 x
+   * 16, granularity 4); an existing one keeps its own, read from its first MoteDB page header when
+   * no geometry is given.
+   */
+  constructor(path: string, options?: FileFlashOptions) {
+    const o = options === undefined ? {} : options;
+    this.path = path;
+    const exists = existsSync(path);
+    this.fd = openSync(path, exists ? "r+" : "w+");
+    const size = fstatSync(this.fd).size;
+    let geo = exists && size > 0 ? geometryOf(this.fd, size) : undefined;
+    if (geo === undefined) geo = { pageSize: 4096, pageCount: 16, granularity: 4 };
+    this.pageSize = o.pageSize !== undefined ? o.pageSize : geo.pageSize;
+    this.granularity = o.granularity !== undefined ? o.granularity : geo.granularity;
+    this.pageCount = o.pageCount !== undefined ? o.pageCount : exists && size > 0 ? Math.floor(size / this.pageSize) : geo.pageCount;
+    const want = this.pageSize * this.pageCount;
+    if (size < want) {
+      const ff = Buffer.alloc(want - size, 0xff);
+      writeSync(this.fd, ff, 0, ff.length, size);
+    }
+  }
+
+  read(addr: number, len: number): string {
+    if (addr < 0 || addr + len > this.pageSize * this.pageCount) throw moteError(E_FLASH, "read past the image: " + addr + "+" + len);
+    const b = Buffer.alloc(len);
+    readSync(this.fd, b, 0, len, addr);
+    return b.toString("latin1");
+  }
+
+  program(addr: number, data: string): void {
+    const g = this.granularity;
+    if (addr % g !== 0 || data.length % g !== 0) throw moteError(E_FLASH, "a program at " + addr + " of " + data.length + " bytes is not aligned to " + g);
+    if (Math.floor(addr / this.pageSize) !== Math.floor((addr + data.length - 1) / this.pageSize)) throw moteError(E_FLASH, "a program crosses a page");
+    const old = this.read(addr, data.length);
+    for (let i = 0; i < data.length; i++) {
+      const o = old.charCodeAt(i);
+      const d = data.charCodeAt(i);
+      if (o !== 255 && bxor(o, d) + d !== o) throw moteError(E_FLASH, "NOR rule broken: programming address " + (addr + i) + " would turn a 0 bit into 1");
+    }
+    const b = Buffer.from(data, "latin1");
+    writeSync(this.fd, b, 0, b.length, addr);
+  }
+
+  erase(page: number): void {
+    const b = Buffer.alloc(this.pageSize, 0xff);
+    writeSync(this.fd, b, 0, b.length, page * this.pageSize);
+  }
+
+  sync(): void {
+    fsyncSync(this.fd);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** The geometry an image's page headers record: the first good-looking header found. */
+function geometryOf(fd: number, size: number): { pageSize: number; pageCount: number; granularity: number } | undefined {
+  const b = Buffer.alloc(PAGE_HEADER);
+  for (let at = 0; at + PAGE_HEADER <= size; at += 128) {
+    readSync(fd, b, 0, PAGE_HEADER, at);
+    if (b.toString("latin1", 0, 4) === MAGIC) {
+      const pageSize = b.readUInt32BE(8);
+      const pageCount = b.readUInt32BE(12);
+      if (pageSize > 0 && at % pageSize === 0) return { pageSize: pageSize, pageCount: pageCount, granularity: b[5] };
+    }
+  }
+  return undefined;
+}
+

@@ -1,0 +1,40 @@
+// Runs firmware/conformance.ts on Node with the host ports: the core from src/, SimFlash for
+// flash-mode cases. `npx tsx tools/conformance.ts` prints the cases; the tests call runOnNode().
+
+import { fileURLToPath } from "node:url";
+import { MoteDB } from "../src/index";
+import { SimFlash } from "../src/ports/simflash";
+import { conformance, Db } from "../firmware/conformance";
+
+export interface ConformanceResult {
+  lines: string[];
+  passed: number;
+  failed: number;
+}
+
+/** Run every case; resolves once the summary line is printed. */
+export function runOnNode(): Promise<ConformanceResult> {
+  return new Promise((resolve) => {
+    const lines: string[] = [];
+    conformance({
+      open: (options) => new MoteDB(options) as unknown as Db,
+      flash: () => new SimFlash(1024, 8, 4),
+      later: (seconds, fn) => {
+        setTimeout(fn, seconds * 1000);
+      },
+      print: (line) => {
+        lines.push(line);
+        const m = /^(\d+) passed, (\d+) failed$/.exec(line);
+        if (m) resolve({ lines, passed: Number(m[1]), failed: Number(m[2]) });
+      },
+      nil: null,
+      queries: true,
+    });
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const r = await runOnNode();
+  console.log(r.lines.join("\n"));
+  process.exit(r.failed === 0 ? 0 : 1);
+}

@@ -1,0 +1,193 @@
+// Flash images on the host, for the motedb command: load one from a file (its geometry comes from
+// its own page headers), read it page by page and record by record, and make one for a board.
+//
+// The bytes are read by the core's own code: inspectImage (src/image.ts) for pages, frames and
+// CRCs, and the log's recovery (FlashLog.open in src/log.ts) for what a device would see as live.
+// Recovery repairs what a power cut left, so it only ever runs on a copy in RAM (a SimFlash): the
+// file itself is never written by a command that reads it.
+
+import { readFileSync } from "node:fs";
+import { readU32 } from "../src/bytes";
+import { decode } from "../src/codec";
+import { E_CORRUPT, moteError } from "../src/errors";
+import { Image, inspectImage } from "../src/image";
+import { FlashLog, LogRecord } from "../src/log";
+import { dataAt, MAGIC, P_GOOD, P_OBSOLETE, PAGE_HEADER, readPageHeader } from "../src/page";
+import { T_DEL, T_PURGE, T_PUT } from "../src/record";
+import { Retry } from "../src/retry";
+import { SimFlash } from "../src/ports/simflash";
+import { Fail } from "./cli-fail";
+
+export interface Geometry {
+  pageSize: number;
+  pageCount: number;
+  granularity: number;
+}
+
+export interface LoadedImage extends Geometry {
+  path: string;
+  /** The whole region as a byte string, padded with 0xFF when the file is short. */
+  bytes: string;
+  /** The file's own length. */
+  fileBytes: number;
+  /** The format version of the first good page header. */
+  version: number;
+}
+
+/** Smallest page the flash store accepts: page headers sit at multiples of it. */
+const MIN_PAGE = 128;
+
+/**
+ * The geometry the image's page headers record: the first header whose CRC holds. Only the
+ * header's field offsets are read here; readPageHeader (the core's) judges the header.
+ */
+export function geometryOf(bytes: string): (Geometry & { version: number }) | undefined {
+  for (let at = 0; at + PAGE_HEADER <= bytes.length; at += MIN_PAGE) {
+    if (bytes.substring(at, at + 4) !== MAGIC) continue;
+    const g = bytes.charCodeAt(at + 5);
+    const pageSize = readU32(bytes, at + 8);
+    const pageCount = readU32(bytes, at + 12);
+    if (g !== 1 && g !== 4 && g !== 8 && g !== 16) continue;
+    if (pageSize < MIN_PAGE || pageSize > 1 << 24 || at % pageSize !== 0 || pageCount < 1 || pageCount > 1 << 16) continue;
+    // Throws E_CORRUPT for a newer format version: such an image is not for this MoteDB.
+    const r = readPageHeader(bytes.substring(at, at + dataAt(g)), pageSize, pageCount, g);
+    if (r.state === P_GOOD || r.state === P_OBSOLETE) return { pageSize, pageCount, granularity: g, version: bytes.charCodeAt(at + 4) };
+  }
+  return undefined;
+}
+
+/** Read an image file; fails with one line when it is missing or not a MoteDB image. */
+export function loadImage(path: string): LoadedImage {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(path);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ENOENT") throw new Fail(path + ": no such file");
+    if (code === "EISDIR") throw new Fail(path + ": is a directory, not an image file");
+    throw new Fail(path + ": cannot read it (" + String(code ?? e) + ")");
+  }
+  const bytes = raw.toString("latin1");
+  const geo = geometryOf(bytes);
+  if (geo === undefined) {
+    throw new Fail(path + " is not a MoteDB flash image: no page holds a MoteDB header" + (raw.length === 0 ? " (the file is empty)" : ""));
+  }
+  const want = geo.pageSize * geo.pageCount;
+  const padded = bytes.length >= want ? bytes.substring(0, want) : bytes + "\xff".repeat(want - bytes.length);
+  return { path, bytes: padded, fileBytes: raw.length, ...geo };
+}
+
+/** A copy of the image in RAM, to read or to open a database on without touching the file. */
+export function flashOf(im: LoadedImage): SimFlash {
+  return new SimFlash(im.pageSize, im.pageCount, im.granularity, im.bytes);
+}
+
+/** A record a device would find live when it opens the image. */
+export interface LiveRecord {
+  key: string;
+  value: unknown;
+  tags: string[] | undefined;
+  /** Expiry in seconds of the database's clock, 0 for never. */
+  expiry: number;
+  at: number;
+  page: number;
+  size: number;
+}
+
+/** One row of the page table. */
+export interface PageRow {
+  page: number;
+  state: string;
+  seq: number;
+  erases: number;
+  frames: number;
+  /** Bytes of live records in the page. */
+  live: number;
+  /** Bytes of frames that hold nothing live: what garbage collection would reclaim. */
+  garbage: number;
+  /** Bytes the page holds for frames (the page less its header and mark). */
+  capacity: number;
+}
+
+export interface ImageReport {
+  image: LoadedImage;
+  pages: PageRow[];
+  /** Live records in key order. */
+  live: LiveRecord[];
+  /** The database time the log carries: the latest time any flush recorded. */
+  time: number;
+  /** Records whose expiry had passed at that time (a device drops them when it opens the image). */
+  expired: number;
+  /** Records of each type on flash, live or not. */
+  onFlash: { put: number; delete: number; purge: number };
+  flushes: number;
+  problems: string[];
+}
+
+/** What the log's recovery makes of the image: the records of every complete flush, applied in order. */
+function recover(im: LoadedImage): { records: Map<string, LogRecord>; time: number } {
+  const clock = { now: () => 0 };
+  const log = new FlashLog(flashOf(im), new Retry(clock, 0, 0, 0));
+  const records = new Map<string, LogRecord>();
+  log.open((recs: LogRecord[]) => {
+    for (const r of recs) {
+      if (r.type === T_PURGE) records.clear();
+      else if (r.type === T_DEL) records.delete(r.key);
+      else if (r.type === T_PUT) records.set(r.key, r);
+    }
+  });
+  return { records, time: log.time };
+}
+
+/** Read everything: the page table, the live records, the problems. */
+export function readImage(im: LoadedImage): ImageReport {
+  const flash = flashOf(im);
+  const img: Image = inspectImage(flash);
+  const problems = img.problems.slice();
+  const want = im.pageSize * im.pageCount;
+  if (im.fileBytes < want) problems.unshift("the file holds " + im.fileBytes + " bytes, but " + im.pageCount + " pages of " + im.pageSize + " take " + want + ": it is cut short");
+  if (im.fileBytes > want) problems.unshift("the file holds " + (im.fileBytes - want) + " bytes past its last page");
+
+  let rec: { records: Map<string, LogRecord>; time: number };
+  try {
+    rec = recover(im);
+  } catch (e) {
+    throw moteError(E_CORRUPT, im.path + ": recovery cannot read it: " + String((e as Error).message));
+  }
+  const live: LiveRecord[] = [];
+  let expired = 0;
+  const liveByPage = new Array<number>(im.pageCount).fill(0);
+  for (const r of rec.records.values()) {
+    if (r.x > 0 && r.x <= rec.time) {
+      expired++;
+      continue;
+    }
+    const page = Math.floor(r.at / im.pageSize);
+    liveByPage[page] += r.size;
+    const v = im.bytes.substring(r.at + r.size - r.n, r.at + r.size);
+    live.push({ key: r.key, value: decode(v), tags: r.tags, expiry: r.x, at: r.at, page, size: r.size });
+  }
+  live.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+  const d0 = dataAt(im.granularity);
+  const pages: PageRow[] = img.pages.map((p) => {
+    const used = p.state === "data" ? (p.closed ? im.pageSize : p.end) - d0 : 0;
+    return {
+      page: p.page,
+      state: p.state,
+      seq: p.seq,
+      erases: p.erases,
+      frames: p.frames.length,
+      live: liveByPage[p.page],
+      garbage: Math.max(0, used - liveByPage[p.page]),
+      capacity: im.pageSize - d0,
+    };
+  });
+  const onFlash = { put: 0, delete: 0, purge: 0 };
+  const flushIds = new Set<number>();
+  for (const r of img.records) {
+    if (r.type === "put" || r.type === "delete" || r.type === "purge") onFlash[r.type]++;
+    flushIds.add(r.flush);
+  }
+  return { image: im, pages, live, time: rec.time, expired, onFlash, flushes: flushIds.size, problems };
+}
