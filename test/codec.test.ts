@@ -21,7 +21,8 @@ describe("value codec", () => {
 
   it("is canonical: field order does not change the bytes", () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), json, { maxKeys: 8 }), (o) => {
+      // (__proto__ is a name MoteDB refuses; see errors.test.ts)
+      fc.property(fc.dictionary(fc.string().filter((k) => k !== "__proto__"), json, { maxKeys: 8 }), (o) => {
         const reversed: Record<string, unknown> = {};
         for (const k of Object.keys(o).reverse()) reversed[k] = o[k];
         expect(encode(reversed, Infinity)).toBe(encode(o, Infinity));
