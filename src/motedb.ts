@@ -73,7 +73,8 @@ export class MoteDB {
     for (let i = 0; i < OPS.length; i++) this.counts[OPS[i]] = 0;
     this.expiredCount = 0;
     this.flushCount = 0;
-    this.budget = Math.floor((o.memory.free() * o.ramPercentage) / 100);
+    const scale = o.memory.scale === undefined ? 1 : o.memory.scale;
+    this.budget = Math.floor((o.memory.free() * o.ramPercentage) / 100 / scale);
     this.lost = [];
     this.store = undefined;
     if (!o.inMemory) this.recover(o.flash as Flash);

@@ -21,6 +21,13 @@ export interface Flash {
 /** Free RAM, in bytes, as the platform reports it. Read once, when a database opens. */
 export interface Memory {
   free(): number;
+  /**
+   * Bytes of this platform's RAM that one byte of MoteDB's own accounting costs (default 1).
+   * MoteDB counts a record as its bytes plus fixed overheads; an interpreter spends more on the
+   * objects that hold them (Espruino's variables, Lua's tables). Measured per platform, so that
+   * the budget bounds the RAM really used: the budget is free() * ramPercentage / 100 / scale.
+   */
+  scale?: number;
 }
 
 /** Wall-clock time in seconds (fractional where the platform has it). */
