@@ -29,10 +29,10 @@ const METHOD = `# Benchmarks
 
 \`npm run bench\` measures MoteDB on the host simulator and writes \`dist/bench/\`: \`results.json\`
 (every figure), \`table.md\` (the tables below) and SVG charts (\`host-ratios.svg\`, \`ttl.svg\`,
-\`memory.svg\`, \`flash-recovery.svg\`, \`sizes.svg\`). \`npm run bench -- --quick\` runs smaller sizes
-in well under a minute (a full run takes a minute or two on 2 cores); \`--only host,ttl\` runs some sections; \`--build\` runs \`npm run build\` first so
-the sizes are current. None of it is a pass/fail test: test/bench.test.ts only checks that a tiny
-run produces well-formed results.
+\`memory.svg\`, \`flash-recovery.svg\`, \`sizes.svg\`). A full run takes one to two minutes on 2
+cores; \`npm run bench -- --quick\` runs smaller sizes in well under a minute; \`--only host,ttl\`
+runs some sections; \`--build\` runs \`npm run build\` first so the sizes are current. None of it
+is a pass/fail test: test/bench.test.ts only checks that a tiny run produces well-formed results.
 
 How to read the figures:
 - The machines that run this are shared and noisy. Every comparison runs in the same process on
@@ -47,8 +47,8 @@ How to read the figures:
 - TTL: a manual clock, every record with a TTL, and cleanup() timed when exactly k records are due.
 - Memory: the budget figures are MoteDB's own count (stats().usedBytes), the bytes a board's RAM
   budget is charged; the heap figures are V8's, so they show what Node spends, not what Espruino
-  spends (on Espruino a plain-object cache of such documents costs about 11 variables, 150-300
-  bytes, per record: see /work/shared/espruino-dialect.md).
+  spends (measured on the Espruino interpreter, a plain-object cache of such documents costs about
+  11 variables per record, at 17-27 bytes a variable).
 - Flash: SimFlash in RAM, so rates are the CPU cost of the format and its checks, not a chip's
   program and erase times; SimFlash also rebuilds a page's string on every program, a cost that
   grows with the page size and that no chip has. The byte counts (overhead, write amplification,

@@ -38,7 +38,7 @@ export function machineLine(r: BenchResult): string {
   const m = r.machine;
   return (
     "Measured " + r.date.slice(0, 16).replace("T", " ") + " UTC on " + m.cpu + " (" + m.cores + " cores, " + m.memoryGB + " GB), " +
-    m.os + ", Node " + m.node + "; `npm run bench" + (r.mode === "full" ? "" : " -- --" + r.mode) + "` took " + r.seconds + " s."
+    m.os + ", Node " + m.node + ", load average " + m.load + " at the start; `npm run bench" + (r.mode === "full" ? "" : " -- --" + r.mode) + "` took " + r.seconds + " s."
   );
 }
 

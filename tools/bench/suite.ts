@@ -1,7 +1,7 @@
 // The benchmark suite: every section, at the sizes of a mode, gathered into one result object
 // (what run.ts prints and writes as JSON, and what test/bench.test.ts checks for shape).
 
-import { cpus, platform, release, totalmem } from "node:os";
+import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { FlashSection, flashSection } from "./flash";
 import { HostSection, hostSection } from "./host";
 import { MemorySection, memorySection } from "./memory";
@@ -48,6 +48,8 @@ export interface Machine {
   memoryGB: number;
   os: string;
   node: string;
+  /** The 1-minute load average when the run started: on a shared machine, how busy it was. */
+  load: number;
 }
 
 export interface BenchResult {
@@ -79,6 +81,7 @@ export function machine(): Machine {
     memoryGB: Math.round(totalmem() / 1e8) / 10,
     os: platform() + " " + release(),
     node: process.version,
+    load: Math.round(loadavg()[0] * 10) / 10,
   };
 }
 
