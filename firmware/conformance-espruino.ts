@@ -10,6 +10,10 @@ declare function print(line: string): void;
 declare function setTimeout(fn: () => void, ms: number): unknown;
 /** Set by tools/device.ts: false for the kv build, which has no query engine. */
 declare const CONFORMANCE_QUERIES: boolean;
+/** Set by tools/device.ts: the cases to run (parts of names), or undefined for all. */
+declare const CONFORMANCE_ONLY: string[] | undefined;
+/** Set by tools/device.ts: list the cases' names instead of running them. */
+declare const CONFORMANCE_LIST: boolean;
 
 interface Module {
   MoteDB: new (options?: Record<string, unknown>) => Db;
@@ -38,4 +42,6 @@ conformance({
   },
   nil: null,
   queries: CONFORMANCE_QUERIES,
+  only: CONFORMANCE_ONLY,
+  list: CONFORMANCE_LIST,
 });

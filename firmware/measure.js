@@ -48,6 +48,34 @@ print("flash mode (Storage pages): put " + fput + " ops/s (with flushes), get " 
 fdb.close();
 fdb = undefined;
 
+// The RAM budget's calibration (src/ports/espruino.ts VARS_PER_COUNTED_BYTE): variables a record
+// takes for each byte the budget counts for it, by document shape; the constant is the worst with
+// a margin. Memory mode, 100 records of each shape, one after another in one database.
+var shapes = [
+  ["3 fields, 2 tags", function (i) { return [doc(i), 0, ["room", "t"]]; }],
+  ["3 fields", function (i) { return [doc(i), 0, undefined]; }],
+  ["tiny {v:i}", function (i) { return [{ v: i }, 0, undefined]; }],
+  ["a number", function (i) { return [i, 0, undefined]; }],
+  ["100-char string", function (i) { return ["x".repeat(90) + (1000 + i), 0, undefined]; }],
+  ["3 fields, ttl", function (i) { return [doc(i), 3600, undefined]; }],
+  ["nested+array, 1 tag", function (i) { return [{ a: { b: [1, 2, 3], c: "xy" }, d: [i, "s"] }, 0, ["k"]]; }],
+];
+var sdb = new M.MoteDB({ ttlCheckInterval: 3600, memory: big });
+var worst = 0;
+for (var j = 0; j < shapes.length; j++) {
+  var v0 = used();
+  var c0 = sdb.stats().usedBytes;
+  for (i = 0; i < N; i++) { var a = shapes[j][1](i); sdb.put("s" + (1000 + i), a[0], a[1], a[2]); }
+  var vars = used() - v0;
+  var counted = sdb.stats().usedBytes - c0;
+  if (vars / counted > worst) worst = vars / counted;
+  print(shapes[j][0] + ": " + vars + " variables for " + counted + " counted bytes, " + (vars / counted).toFixed(4) + " a counted byte");
+  sdb.delete({ purge: true });
+}
+sdb.close();
+sdb = undefined;
+print("worst " + worst.toFixed(4) + " variables a counted byte (the memory port's scale is " + M.espruinoMemory().scale.toFixed(2) + " = " + (M.espruinoMemory().scale / process.memory().blocksize).toFixed(2) + " x blocksize)");
+
 var S = require("Storage");
 t0 = getTime();
 for (i = 0; i < N; i++) S.writeJSON("j" + i, doc(i));

@@ -13,6 +13,6 @@ function every(): boolean {
 }
 
 export function compileQuery(q: unknown): Query {
-  if (q === undefined || isNull(q)) return { test: every, skip: 0, limit: Infinity };
-  throw moteError(E_NO_QUERY, "this is the kv build of MoteDB, without queries: load motedb.min.js to query");
+  if (q === undefined || isNull(q)) return { test_: every, skip_: 0, limit_: Infinity };
+  throw moteError(E_NO_QUERY, "kv build: use motedb.min.js to query");
 }

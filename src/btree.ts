@@ -16,19 +16,19 @@ export const NODE_BYTES = 48;
 export const SLOT_BYTES = 16;
 
 class BNode<V> {
-  keys: string[];
-  vals: V[] | undefined; // a leaf's values, parallel to keys
-  kids: BNode<V>[] | undefined; // an inner node's children: keys.length + 1 of them
+  keys_: string[];
+  vals_: V[] | undefined; // a leaf's values, parallel to keys
+  kids_: BNode<V>[] | undefined; // an inner node's children: keys.length + 1 of them
   constructor(keys: string[], vals: V[] | undefined, kids: BNode<V>[] | undefined) {
-    this.keys = keys;
-    this.vals = vals;
-    this.kids = kids;
+    this.keys_ = keys;
+    this.vals_ = vals;
+    this.kids_ = kids;
   }
 }
 
 interface Split<V> {
-  sep: string;
-  right: BNode<V>;
+  sep_: string;
+  right_: BNode<V>;
 }
 
 /** First index whose key is >= k. */
@@ -56,152 +56,152 @@ function upperBound(keys: string[], k: string): number {
 }
 
 export class BTree<V> {
-  fanout: number;
-  min: number;
-  root: BNode<V>;
-  size: number;
-  nodes: number;
-  entryBytes: number;
-  sizeOf: (this: void, key: string, v: V) => number;
+  fanout_: number;
+  min_: number;
+  root_: BNode<V>;
+  size_: number;
+  nodes_: number;
+  entryBytes_: number;
+  sizeOf_: (this: void, key: string, v: V) => number;
 
   constructor(fanout: number, sizeOf: (this: void, key: string, v: V) => number) {
-    this.fanout = fanout < 4 ? 4 : fanout;
-    this.min = Math.floor(this.fanout / 2);
-    this.sizeOf = sizeOf;
-    this.root = new BNode<V>([], [], undefined);
-    this.size = 0;
-    this.nodes = 1;
-    this.entryBytes = 0;
+    this.fanout_ = fanout < 4 ? 4 : fanout;
+    this.min_ = Math.floor(this.fanout_ / 2);
+    this.sizeOf_ = sizeOf;
+    this.root_ = new BNode<V>([], [], undefined);
+    this.size_ = 0;
+    this.nodes_ = 1;
+    this.entryBytes_ = 0;
   }
 
   /** The bytes the tree holds: its entries, their slots and the nodes they may need. */
-  bytes(): number {
-    return this.bytesAt(this.size, this.entryBytes);
+  bytes_(): number {
+    return this.bytesAt_(this.size_, this.entryBytes_);
   }
 
   /** What bytes() would be with `size` keys whose entries hold `entryBytes`. */
-  bytesAt(size: number, entryBytes: number): number {
-    return (1 + Math.ceil((2 * size) / this.min)) * NODE_BYTES + size * SLOT_BYTES + entryBytes;
+  bytesAt_(size: number, entryBytes: number): number {
+    return (1 + Math.ceil((2 * size) / this.min_)) * NODE_BYTES + size * SLOT_BYTES + entryBytes;
   }
 
-  get(key: string): V | undefined {
-    let n = this.root;
-    while (n.kids !== undefined) n = n.kids[upperBound(n.keys, key)];
-    const i = lowerBound(n.keys, key);
-    return i < n.keys.length && n.keys[i] === key ? (n.vals as V[])[i] : undefined;
+  get_(key: string): V | undefined {
+    let n = this.root_;
+    while (n.kids_ !== undefined) n = n.kids_[upperBound(n.keys_, key)];
+    const i = lowerBound(n.keys_, key);
+    return i < n.keys_.length && n.keys_[i] === key ? (n.vals_ as V[])[i] : undefined;
   }
 
   /** Store v under key; returns the value it replaced. */
-  set(key: string, v: V): V | undefined {
-    const r = this.insert(this.root, key, v);
+  set_(key: string, v: V): V | undefined {
+    const r = this.insert_(this.root_, key, v);
     if (r.split !== undefined) {
-      this.root = new BNode<V>([r.split.sep], undefined, [this.root, r.split.right]);
-      this.nodes++;
+      this.root_ = new BNode<V>([r.split.sep_], undefined, [this.root_, r.split.right_]);
+      this.nodes_++;
     }
     const old = r.old;
-    if (old === undefined) this.size++;
-    else this.entryBytes -= this.sizeOf(key, old);
-    this.entryBytes += this.sizeOf(key, v);
+    if (old === undefined) this.size_++;
+    else this.entryBytes_ -= this.sizeOf_(key, old);
+    this.entryBytes_ += this.sizeOf_(key, v);
     return old;
   }
 
-  private insert(n: BNode<V>, key: string, v: V): { old: V | undefined; split: Split<V> | undefined } {
-    if (n.kids === undefined) {
-      const vals = n.vals as V[];
-      const i = lowerBound(n.keys, key);
-      if (i < n.keys.length && n.keys[i] === key) {
+  private insert_(n: BNode<V>, key: string, v: V): { old: V | undefined; split: Split<V> | undefined } {
+    if (n.kids_ === undefined) {
+      const vals = n.vals_ as V[];
+      const i = lowerBound(n.keys_, key);
+      if (i < n.keys_.length && n.keys_[i] === key) {
         const old = vals[i];
         vals[i] = v;
         return { old: old, split: undefined };
       }
-      n.keys.splice(i, 0, key);
+      n.keys_.splice(i, 0, key);
       vals.splice(i, 0, v);
-      return { old: undefined, split: n.keys.length > this.fanout ? this.splitLeaf(n) : undefined };
+      return { old: undefined, split: n.keys_.length > this.fanout_ ? this.splitLeaf_(n) : undefined };
     }
-    const i = upperBound(n.keys, key);
-    const r = this.insert(n.kids[i], key, v);
+    const i = upperBound(n.keys_, key);
+    const r = this.insert_(n.kids_[i], key, v);
     if (r.split !== undefined) {
-      n.keys.splice(i, 0, r.split.sep);
-      n.kids.splice(i + 1, 0, r.split.right);
-      r.split = n.keys.length > this.fanout ? this.splitInner(n) : undefined;
+      n.keys_.splice(i, 0, r.split.sep_);
+      n.kids_.splice(i + 1, 0, r.split.right_);
+      r.split = n.keys_.length > this.fanout_ ? this.splitInner_(n) : undefined;
     }
     return r;
   }
 
-  private splitLeaf(n: BNode<V>): Split<V> {
-    const mid = Math.floor(n.keys.length / 2);
-    const right = new BNode<V>(n.keys.slice(mid), (n.vals as V[]).slice(mid), undefined);
-    n.keys = n.keys.slice(0, mid);
-    n.vals = (n.vals as V[]).slice(0, mid);
-    this.nodes++;
-    return { sep: right.keys[0], right: right };
+  private splitLeaf_(n: BNode<V>): Split<V> {
+    const mid = Math.floor(n.keys_.length / 2);
+    const right = new BNode<V>(n.keys_.slice(mid), (n.vals_ as V[]).slice(mid), undefined);
+    n.keys_ = n.keys_.slice(0, mid);
+    n.vals_ = (n.vals_ as V[]).slice(0, mid);
+    this.nodes_++;
+    return { sep_: right.keys_[0], right_: right };
   }
 
-  private splitInner(n: BNode<V>): Split<V> {
-    const kids = n.kids as BNode<V>[];
-    const mid = Math.floor(n.keys.length / 2);
-    const sep = n.keys[mid];
-    const right = new BNode<V>(n.keys.slice(mid + 1), undefined, kids.slice(mid + 1));
-    n.keys = n.keys.slice(0, mid);
-    n.kids = kids.slice(0, mid + 1);
-    this.nodes++;
-    return { sep: sep, right: right };
+  private splitInner_(n: BNode<V>): Split<V> {
+    const kids = n.kids_ as BNode<V>[];
+    const mid = Math.floor(n.keys_.length / 2);
+    const sep = n.keys_[mid];
+    const right = new BNode<V>(n.keys_.slice(mid + 1), undefined, kids.slice(mid + 1));
+    n.keys_ = n.keys_.slice(0, mid);
+    n.kids_ = kids.slice(0, mid + 1);
+    this.nodes_++;
+    return { sep_: sep, right_: right };
   }
 
   /** Remove key; returns the value it held, or undefined. */
-  remove(key: string): V | undefined {
-    const old = this.drop(this.root, key);
+  remove_(key: string): V | undefined {
+    const old = this.drop_(this.root_, key);
     if (old === undefined) return undefined;
-    const r = this.root;
-    if (r.kids !== undefined && r.keys.length === 0) {
-      this.root = r.kids[0];
-      this.nodes--;
+    const r = this.root_;
+    if (r.kids_ !== undefined && r.keys_.length === 0) {
+      this.root_ = r.kids_[0];
+      this.nodes_--;
     }
-    this.size--;
-    this.entryBytes -= this.sizeOf(key, old);
+    this.size_--;
+    this.entryBytes_ -= this.sizeOf_(key, old);
     return old;
   }
 
-  private drop(n: BNode<V>, key: string): V | undefined {
-    if (n.kids === undefined) {
-      const i = lowerBound(n.keys, key);
-      if (i >= n.keys.length || n.keys[i] !== key) return undefined;
-      const old = (n.vals as V[])[i];
-      n.keys.splice(i, 1);
-      (n.vals as V[]).splice(i, 1);
+  private drop_(n: BNode<V>, key: string): V | undefined {
+    if (n.kids_ === undefined) {
+      const i = lowerBound(n.keys_, key);
+      if (i >= n.keys_.length || n.keys_[i] !== key) return undefined;
+      const old = (n.vals_ as V[])[i];
+      n.keys_.splice(i, 1);
+      (n.vals_ as V[]).splice(i, 1);
       return old;
     }
-    const i = upperBound(n.keys, key);
-    const old = this.drop(n.kids[i], key);
-    if (old !== undefined && n.kids[i].keys.length < this.min) this.rebalance(n, i);
+    const i = upperBound(n.keys_, key);
+    const old = this.drop_(n.kids_[i], key);
+    if (old !== undefined && n.kids_[i].keys_.length < this.min_) this.rebalance_(n, i);
     return old;
   }
 
   /** Child i of parent p has too few keys: borrow one from a sibling that can spare it, else merge. */
-  private rebalance(p: BNode<V>, i: number): void {
-    const kids = p.kids as BNode<V>[];
+  private rebalance_(p: BNode<V>, i: number): void {
+    const kids = p.kids_ as BNode<V>[];
     const c = kids[i];
     const left = i > 0 ? kids[i - 1] : undefined;
     const right = i + 1 < kids.length ? kids[i + 1] : undefined;
-    if (left !== undefined && left.keys.length > this.min) {
-      if (c.kids === undefined) {
-        c.keys.unshift(left.keys.pop() as string);
-        (c.vals as V[]).unshift((left.vals as V[]).pop() as V);
-        p.keys[i - 1] = c.keys[0];
+    if (left !== undefined && left.keys_.length > this.min_) {
+      if (c.kids_ === undefined) {
+        c.keys_.unshift(left.keys_.pop() as string);
+        (c.vals_ as V[]).unshift((left.vals_ as V[]).pop() as V);
+        p.keys_[i - 1] = c.keys_[0];
       } else {
-        c.keys.unshift(p.keys[i - 1]);
-        c.kids.unshift((left.kids as BNode<V>[]).pop() as BNode<V>);
-        p.keys[i - 1] = left.keys.pop() as string;
+        c.keys_.unshift(p.keys_[i - 1]);
+        c.kids_.unshift((left.kids_ as BNode<V>[]).pop() as BNode<V>);
+        p.keys_[i - 1] = left.keys_.pop() as string;
       }
-    } else if (right !== undefined && right.keys.length > this.min) {
-      if (c.kids === undefined) {
-        c.keys.push(right.keys.shift() as string);
-        (c.vals as V[]).push((right.vals as V[]).shift() as V);
-        p.keys[i] = right.keys[0];
+    } else if (right !== undefined && right.keys_.length > this.min_) {
+      if (c.kids_ === undefined) {
+        c.keys_.push(right.keys_.shift() as string);
+        (c.vals_ as V[]).push((right.vals_ as V[]).shift() as V);
+        p.keys_[i] = right.keys_[0];
       } else {
-        c.keys.push(p.keys[i]);
-        c.kids.push((right.kids as BNode<V>[]).shift() as BNode<V>);
-        p.keys[i] = right.keys.shift() as string;
+        c.keys_.push(p.keys_[i]);
+        c.kids_.push((right.kids_ as BNode<V>[]).shift() as BNode<V>);
+        p.keys_[i] = right.keys_.shift() as string;
       }
     } else if (left !== undefined) {
       this.merge(p, i - 1);
@@ -212,54 +212,54 @@ export class BTree<V> {
 
   /** Merge child i + 1 of p into child i. */
   private merge(p: BNode<V>, i: number): void {
-    const kids = p.kids as BNode<V>[];
+    const kids = p.kids_ as BNode<V>[];
     const a = kids[i];
     const b = kids[i + 1];
-    if (a.kids === undefined) {
-      a.keys = a.keys.concat(b.keys);
-      a.vals = (a.vals as V[]).concat(b.vals as V[]);
+    if (a.kids_ === undefined) {
+      a.keys_ = a.keys_.concat(b.keys_);
+      a.vals_ = (a.vals_ as V[]).concat(b.vals_ as V[]);
     } else {
-      a.keys = a.keys.concat([p.keys[i]], b.keys);
-      a.kids = a.kids.concat(b.kids as BNode<V>[]);
+      a.keys_ = a.keys_.concat([p.keys_[i]], b.keys_);
+      a.kids_ = a.kids_.concat(b.kids_ as BNode<V>[]);
     }
-    p.keys.splice(i, 1);
+    p.keys_.splice(i, 1);
     kids.splice(i + 1, 1);
-    this.nodes--;
+    this.nodes_--;
   }
 
   /**
    * Visit entries in key order from the first key >= `from` (or the first key); stop when `fn`
    * returns false. The tree must not change during the walk.
    */
-  each(fn: (key: string, v: V) => boolean | void, from?: string): void {
-    this.walk(this.root, fn, from);
+  each_(fn: (key: string, v: V) => boolean | void, from?: string): void {
+    this.walk(this.root_, fn, from);
   }
 
   private walk(n: BNode<V>, fn: (key: string, v: V) => boolean | void, from: string | undefined): boolean {
-    if (n.kids === undefined) {
-      const vals = n.vals as V[];
-      for (let i = from === undefined ? 0 : lowerBound(n.keys, from); i < n.keys.length; i++) {
-        if (fn(n.keys[i], vals[i]) === false) return false;
+    if (n.kids_ === undefined) {
+      const vals = n.vals_ as V[];
+      for (let i = from === undefined ? 0 : lowerBound(n.keys_, from); i < n.keys_.length; i++) {
+        if (fn(n.keys_[i], vals[i]) === false) return false;
       }
       return true;
     }
-    for (let i = from === undefined ? 0 : upperBound(n.keys, from); i < n.kids.length; i++) {
-      if (!this.walk(n.kids[i], fn, from)) return false;
+    for (let i = from === undefined ? 0 : upperBound(n.keys_, from); i < n.kids_.length; i++) {
+      if (!this.walk(n.kids_[i], fn, from)) return false;
     }
     return true;
   }
 
   /** The greatest key, or undefined when empty. */
-  last(): string | undefined {
-    let n = this.root;
-    while (n.kids !== undefined) n = n.kids[n.kids.length - 1];
-    return n.keys.length > 0 ? n.keys[n.keys.length - 1] : undefined;
+  last_(): string | undefined {
+    let n = this.root_;
+    while (n.kids_ !== undefined) n = n.kids_[n.kids_.length - 1];
+    return n.keys_.length > 0 ? n.keys_[n.keys_.length - 1] : undefined;
   }
 
-  clear(): void {
-    this.root = new BNode<V>([], [], undefined);
-    this.size = 0;
-    this.nodes = 1;
-    this.entryBytes = 0;
+  clear_(): void {
+    this.root_ = new BNode<V>([], [], undefined);
+    this.size_ = 0;
+    this.nodes_ = 1;
+    this.entryBytes_ = 0;
   }
 }

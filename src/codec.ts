@@ -25,20 +25,20 @@ const TWO32 = 4294967296;
 const TWO52 = 4503599627370496;
 
 class Writer {
-  parts: string[];
-  n: number;
-  limit: number;
+  parts_: string[];
+  n_: number;
+  limit_: number;
   constructor(limit: number) {
-    this.parts = [];
-    this.n = 0;
-    this.limit = limit;
+    this.parts_ = [];
+    this.n_ = 0;
+    this.limit_ = limit;
   }
-  put(b: string): void {
-    this.n += b.length;
-    if (this.n > this.limit) {
-      throw moteError(E_TOO_LARGE, "the encoded value passes " + this.limit + " bytes: store less per record");
+  put_(b: string): void {
+    this.n_ += b.length;
+    if (this.n_ > this.limit_) {
+      throw moteError(E_TOO_LARGE, "value over " + this.limit_ + " bytes");
     }
-    this.parts.push(b);
+    this.parts_.push(b);
   }
 }
 
@@ -97,7 +97,7 @@ function readF64(s: string, at: number): number {
   const b1 = s.charCodeAt(at + 1);
   const exp = (b0 % 128) * 16 + Math.floor(b1 / 16);
   const mant = ((b1 % 16) * 65536 + s.charCodeAt(at + 2) * 256 + s.charCodeAt(at + 3)) * TWO32 + readU32(s, at + 4);
-  if (exp === 2047) throw moteError(E_CORRUPT, "a stored number is NaN or infinite");
+  if (exp === 2047) throw moteError(E_CORRUPT, "bad stored number");
   const v = exp === 0 ? mant * pow2(-1074) : (1 + mant / TWO52) * pow2(exp - 1023);
   return b0 >= 128 ? -v : v;
 }
@@ -121,30 +121,30 @@ function sortByName(f: string[][]): void {
 
 function put(w: Writer, v: unknown, depth: number): void {
   if (depth > MAX_DEPTH) {
-    throw moteError(E_VALUE, "the value nests deeper than " + MAX_DEPTH + " levels, or refers to itself");
+    throw moteError(E_VALUE, "value nests over " + MAX_DEPTH + " deep (or is circular)");
   }
   if (isNull(v)) {
-    w.put(u8(T_NULL));
+    w.put_(u8(T_NULL));
   } else if (v === true) {
-    w.put(u8(T_TRUE));
+    w.put_(u8(T_TRUE));
   } else if (v === false) {
-    w.put(u8(T_FALSE));
+    w.put_(u8(T_FALSE));
   } else if (typeof v === "number") {
     if (v !== v || v === Infinity || v === -Infinity) {
-      throw moteError(E_VALUE, "NaN and Infinity are not JSON numbers: store null or a string instead");
+      throw moteError(E_VALUE, "NaN and Infinity are not JSON numbers");
     }
     if (Math.floor(v) === v && v <= MAX_SAFE && v >= -MAX_SAFE) {
-      w.put(v >= 0 ? u8(T_UINT) + varint(v) : u8(T_NINT) + varint(-v - 1));
+      w.put_(v >= 0 ? u8(T_UINT) + varint(v) : u8(T_NINT) + varint(-v - 1));
     } else {
-      w.put(u8(T_F64) + f64(v));
+      w.put_(u8(T_F64) + f64(v));
     }
   } else if (typeof v === "string") {
-    if (v.length > w.limit) w.put(v); // surely too large: fail before converting it
+    if (v.length > w.limit_) w.put_(v); // surely too large: fail before converting it
     const b = utf8(v);
-    w.put(u8(T_STR) + varint(b.length));
-    w.put(b);
+    w.put_(u8(T_STR) + varint(b.length));
+    w.put_(b);
   } else if (Array.isArray(v)) {
-    w.put(u8(T_ARR) + varint(v.length));
+    w.put_(u8(T_ARR) + varint(v.length));
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       put(w, x === undefined ? NULL : x, depth + 1);
@@ -156,94 +156,92 @@ function put(w: Writer, v: unknown, depth: number): void {
     for (let i = 0; i < names.length; i++) {
       const k = names[i];
       if (k === "__proto__") {
-        throw moteError(E_VALUE, "the field name __proto__ is refused: it would change an object's prototype");
+        throw moteError(E_VALUE, "field __proto__ refused");
       }
       if (o[k] !== undefined) fields.push([utf8(k), k]);
     }
     sortByName(fields);
-    w.put(u8(T_OBJ) + varint(fields.length));
+    w.put_(u8(T_OBJ) + varint(fields.length));
     for (let i = 0; i < fields.length; i++) {
-      w.put(varint(fields[i][0].length));
-      w.put(fields[i][0]);
+      w.put_(varint(fields[i][0].length));
+      w.put_(fields[i][0]);
       put(w, o[fields[i][1]], depth + 1);
     }
   } else {
-    const what = v === undefined ? "undefined" : typeof v === "object" ? "an object that is not plain" : typeof v;
-    throw moteError(E_VALUE, "cannot store " + what + ": values must be JSON (null, booleans, numbers, strings, arrays, plain objects)");
+    throw moteError(E_VALUE, "cannot store " + (v === undefined ? "undefined" : typeof v === "object" ? "a class instance" : typeof v) + ": JSON only");
   }
 }
 
 /** The canonical bytes of a JSON value; throws E_VALUE for what JSON cannot hold, E_TOO_LARGE past `limit`. */
 export function encode(v: unknown, limit: number): string {
-  if (v === undefined) throw moteError(E_VALUE, "cannot store undefined: pass a JSON value");
   const w = new Writer(limit);
   put(w, v, 0);
-  return w.parts.join("");
+  return w.parts_.join("");
 }
 
 class Reader {
-  s: string;
-  at: number;
+  s_: string;
+  at_: number;
   constructor(s: string, at: number) {
-    this.s = s;
-    this.at = at;
+    this.s_ = s;
+    this.at_ = at;
   }
-  byte(): number {
-    if (this.at >= this.s.length) throw moteError(E_CORRUPT, "a stored value ends early");
-    return this.s.charCodeAt(this.at++);
+  byte_(): number {
+    if (this.at_ >= this.s_.length) throw moteError(E_CORRUPT, "stored value cut short");
+    return this.s_.charCodeAt(this.at_++);
   }
-  varint(): number {
+  varint_(): number {
     let n = 0;
     let mult = 1;
     let b = 128;
     while (b >= 128) {
-      b = this.byte();
+      b = this.byte_();
       n += (b % 128) * mult;
       mult *= 128;
     }
     return n;
   }
-  text(): string {
-    const len = this.varint();
-    if (this.at + len > this.s.length) throw moteError(E_CORRUPT, "a stored string ends early");
-    const b = this.s.substring(this.at, this.at + len);
-    this.at += len;
+  text_(): string {
+    const len = this.varint_();
+    if (this.at_ + len > this.s_.length) throw moteError(E_CORRUPT, "stored value cut short");
+    const b = this.s_.substring(this.at_, this.at_ + len);
+    this.at_ += len;
     return fromUtf8(b);
   }
 }
 
 function get(r: Reader, depth: number): unknown {
-  if (depth > MAX_DEPTH) throw moteError(E_CORRUPT, "a stored value nests too deep");
-  const t = r.byte();
+  if (depth > MAX_DEPTH) throw moteError(E_CORRUPT, "stored value nests too deep");
+  const t = r.byte_();
   if (t === T_NULL) return NULL;
   if (t === T_FALSE) return false;
   if (t === T_TRUE) return true;
-  if (t === T_UINT) return r.varint();
-  if (t === T_NINT) return -r.varint() - 1;
+  if (t === T_UINT) return r.varint_();
+  if (t === T_NINT) return -r.varint_() - 1;
   if (t === T_F64) {
-    if (r.at + 8 > r.s.length) throw moteError(E_CORRUPT, "a stored number ends early");
-    r.at += 8;
-    return readF64(r.s, r.at - 8);
+    if (r.at_ + 8 > r.s_.length) throw moteError(E_CORRUPT, "stored value cut short");
+    r.at_ += 8;
+    return readF64(r.s_, r.at_ - 8);
   }
-  if (t === T_STR) return r.text();
+  if (t === T_STR) return r.text_();
   if (t === T_ARR) {
-    const n = r.varint();
+    const n = r.varint_();
     const a: unknown[] = [];
     for (let i = 0; i < n; i++) a.push(get(r, depth + 1));
     return a;
   }
   if (t === T_OBJ) {
-    const n = r.varint();
+    const n = r.varint_();
     const o: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
-      const k = r.text();
+      const k = r.text_();
       const x = get(r, depth + 1);
       // An image is input too: a crafted name never reaches a prototype.
       if (k !== "__proto__") o[k] = x;
     }
     return o;
   }
-  throw moteError(E_CORRUPT, "unknown value type " + t);
+  throw moteError(E_CORRUPT, "bad value type " + t);
 }
 
 /** The value these canonical bytes encode (from offset `at`, default 0). */
@@ -255,7 +253,7 @@ export function decode(b: string, at?: number): unknown {
 export function skip(b: string, at: number): number {
   const r = new Reader(b, at);
   get(r, 0);
-  return r.at;
+  return r.at_;
 }
 
 /** Deep equality of JSON values, by their canonical bytes. */

@@ -10,37 +10,37 @@ export type Listener = (a?: unknown, b?: unknown) => void;
 export const EVENTS = ["expire", "flush", "write", "error", "close"];
 
 export class Events {
-  lists: Listener[][];
+  lists_: Listener[][];
   constructor() {
-    this.lists = [];
-    for (let i = 0; i < EVENTS.length; i++) this.lists.push([]);
+    this.lists_ = [];
+    for (let i = 0; i < EVENTS.length; i++) this.lists_.push([]);
   }
-  private list(name: unknown): Listener[] {
+  private list_(name: unknown): Listener[] {
     const i = EVENTS.indexOf(name as string);
-    if (i < 0) throw moteError(E_ARG, "unknown event '" + String(name) + "': use one of " + EVENTS.join(", "));
-    return this.lists[i];
+    if (i < 0) throw moteError(E_ARG, "unknown event " + String(name));
+    return this.lists_[i];
   }
-  on(name: string, fn: Listener): void {
+  on_(name: string, fn: Listener): void {
     if (typeof fn !== "function") throw moteError(E_ARG, "a listener is a function");
-    this.list(name).push(fn);
+    this.list_(name).push(fn);
   }
-  off(name: string, fn: Listener): void {
-    const l = this.list(name);
+  off_(name: string, fn: Listener): void {
+    const l = this.list_(name);
     const i = l.indexOf(fn);
     if (i >= 0) l.splice(i, 1);
   }
   /** Call the listeners. One that throws does not stop the others; it is reported as an 'error'. */
-  emit(name: string, a?: unknown, b?: unknown): void {
-    const l = this.list(name).slice();
+  emit_(name: string, a?: unknown, b?: unknown): void {
+    const l = this.list_(name).slice();
     for (let i = 0; i < l.length; i++) {
       try {
         l[i](a, b);
       } catch (e) {
-        if (name !== "error") this.emit("error", e);
+        if (name !== "error") this.emit_("error", e);
       }
     }
   }
-  count(name: string): number {
-    return this.list(name).length;
+  count_(name: string): number {
+    return this.list_(name).length;
   }
 }

@@ -14,12 +14,12 @@ export const F_LAST = 1;
 export const FRAME_HEADER = 20;
 
 export interface FrameHead {
-  last: boolean;
-  index: number;
-  count: number;
-  length: number;
-  flush: number;
-  time: number;
+  last_: boolean;
+  index_: number;
+  count_: number;
+  length_: number;
+  flush_: number;
+  time_: number;
 }
 
 export function encodeFrameHeader(last: boolean, index: number, count: number, length: number, flush: number, time: number): string {
@@ -32,25 +32,25 @@ export function readFrameHeader(s: string): FrameHead | undefined {
   if (s.charCodeAt(0) !== FRAME_KIND || crc32(s.substring(0, 16)) !== readU32(s, 16)) return undefined;
   const flags = s.charCodeAt(1);
   return {
-    last: flags % 2 === 1,
-    index: readU16(s, 2),
-    count: readU16(s, 4),
-    length: readU16(s, 6),
-    flush: readU32(s, 8),
-    time: readU32(s, 12),
+    last_: flags % 2 === 1,
+    index_: readU16(s, 2),
+    count_: readU16(s, 4),
+    length_: readU16(s, 6),
+    flush_: readU32(s, 8),
+    time_: readU32(s, 12),
   };
 }
 
 /** A record found in a frame: where it is, its header, and whether its CRC holds. */
 export interface Found {
   at: number;
-  type: number;
-  key: string; // UTF-8 bytes
-  tags: string; // tag bytes
+  type_: number;
+  key_: string; // UTF-8 bytes
+  tags_: string; // tag bytes
   x: number;
-  vlen: number;
-  size: number;
-  ok: boolean;
+  vlen_: number;
+  size_: number;
+  ok_: boolean;
 }
 
 export type ReadFn = (this: void, addr: number, len: number) => string;
@@ -58,11 +58,11 @@ export type ReadFn = (this: void, addr: number, len: number) => string;
 /** What scanning a page found: its frames in order, and where the log in it ends. */
 export interface PageScan {
   /** Offset after the last readable frame: where the next frame would go. */
-  end: number;
+  end_: number;
   /** The page holds bytes past `end` that are not erased (a torn or damaged frame): append nowhere in it. */
-  closed: boolean;
+  closed_: boolean;
   /** Records whose CRC failed, and frame headers that failed theirs. */
-  corrupt: number;
+  corrupt_: number;
 }
 
 /**
@@ -85,7 +85,7 @@ export function scanPage(
     const hb = read(base + pos, FRAME_HEADER);
     if (blank(hb)) break;
     const h = readFrameHeader(hb);
-    if (h === undefined || pos + FRAME_HEADER + h.length > pageSize) {
+    if (h === undefined || pos + FRAME_HEADER + h.length_ > pageSize) {
       corrupt++;
       closed = true;
       break;
@@ -93,35 +93,35 @@ export function scanPage(
     const recs: Found[] = [];
     let ok = true;
     let at = pos + FRAME_HEADER;
-    const stop = at + h.length;
+    const stop = at + h.length_;
     while (ok && at + RECORD_HEADER <= stop) {
       const rh = readRecordHead(read(base + at, RECORD_HEADER), 0);
-      if (rh === undefined || at + rh.size > stop) {
+      if (rh === undefined || at + rh.size_ > stop) {
         ok = false;
       } else {
-        const r = read(base + at, rh.size);
+        const r = read(base + at, rh.size_);
         const good = recordOk(r);
         recs.push({
           at: base + at,
-          type: rh.type,
-          key: r.substring(RECORD_HEADER, RECORD_HEADER + rh.klen),
-          tags: r.substring(RECORD_HEADER + rh.klen, RECORD_HEADER + rh.klen + rh.tlen),
+          type_: rh.type_,
+          key_: r.substring(RECORD_HEADER, RECORD_HEADER + rh.klen_),
+          tags_: r.substring(RECORD_HEADER + rh.klen_, RECORD_HEADER + rh.klen_ + rh.tlen_),
           x: rh.x,
-          vlen: rh.vlen,
-          size: rh.size,
-          ok: good,
+          vlen_: rh.vlen_,
+          size_: rh.size_,
+          ok_: good,
         });
         if (!good) ok = false;
-        at += rh.size;
+        at += rh.size_;
       }
     }
-    if (ok && (at !== stop || recs.length !== h.count)) ok = false;
+    if (ok && (at !== stop || recs.length !== h.count_)) ok = false;
     if (!ok) corrupt++;
     onFrame(h, base + pos, recs, ok);
     pos = Math.ceil((stop) / g) * g;
   }
   if (!closed && pos < pageSize && !blankRange(read, base + pos, pageSize - pos)) closed = true;
-  return { end: pos, closed: closed, corrupt: corrupt };
+  return { end_: pos, closed_: closed, corrupt_: corrupt };
 }
 
 /** Whether len bytes from addr are all 0xFF, read in small pieces. */

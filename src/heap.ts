@@ -9,73 +9,73 @@
 export const HEAP_ENTRY_BYTES = 16;
 
 export class TtlHeap {
-  at: number[];
-  keys: string[];
+  at_: number[];
+  keys_: string[];
 
   constructor() {
-    this.at = [];
-    this.keys = [];
+    this.at_ = [];
+    this.keys_ = [];
   }
 
-  size(): number {
-    return this.at.length;
+  size_(): number {
+    return this.at_.length;
   }
 
-  bytes(): number {
-    return this.at.length * HEAP_ENTRY_BYTES;
+  bytes_(): number {
+    return this.at_.length * HEAP_ENTRY_BYTES;
   }
 
-  push(at: number, key: string): void {
-    this.at.push(at);
-    this.keys.push(key);
-    let i = this.at.length - 1;
+  push_(at: number, key: string): void {
+    this.at_.push(at);
+    this.keys_.push(key);
+    let i = this.at_.length - 1;
     while (i > 0) {
       const p = Math.floor((i - 1) / 2);
-      if (this.at[p] <= at) break;
-      this.swap(i, p);
+      if (this.at_[p] <= at) break;
+      this.swap_(i, p);
       i = p;
     }
   }
 
   /** The earliest expiry, or Infinity when empty. */
-  peekAt(): number {
-    return this.at.length > 0 ? this.at[0] : Infinity;
+  peekAt_(): number {
+    return this.at_.length > 0 ? this.at_[0] : Infinity;
   }
 
-  peekKey(): string {
-    return this.keys[0];
+  peekKey_(): string {
+    return this.keys_[0];
   }
 
-  pop(): void {
-    const last = this.at.length - 1;
-    this.swap(0, last);
-    this.at.pop();
-    this.keys.pop();
+  pop_(): void {
+    const last = this.at_.length - 1;
+    this.swap_(0, last);
+    this.at_.pop();
+    this.keys_.pop();
     let i = 0;
-    const n = this.at.length;
+    const n = this.at_.length;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < n && this.at[l] < this.at[m]) m = l;
-      if (r < n && this.at[r] < this.at[m]) m = r;
+      if (l < n && this.at_[l] < this.at_[m]) m = l;
+      if (r < n && this.at_[r] < this.at_[m]) m = r;
       if (m === i) break;
-      this.swap(i, m);
+      this.swap_(i, m);
       i = m;
     }
   }
 
-  clear(): void {
-    this.at = [];
-    this.keys = [];
+  clear_(): void {
+    this.at_ = [];
+    this.keys_ = [];
   }
 
-  private swap(i: number, j: number): void {
-    const a = this.at[i];
-    this.at[i] = this.at[j];
-    this.at[j] = a;
-    const k = this.keys[i];
-    this.keys[i] = this.keys[j];
-    this.keys[j] = k;
+  private swap_(i: number, j: number): void {
+    const a = this.at_[i];
+    this.at_[i] = this.at_[j];
+    this.at_[j] = a;
+    const k = this.keys_[i];
+    this.keys_[i] = this.keys_[j];
+    this.keys_[j] = k;
   }
 }

@@ -78,8 +78,8 @@ export function inspectImage(flash: Flash): Image {
       const r = readPageHeader(read(p * P, D0), P, flash.pageCount, G);
       state = r.state;
       if (r.h !== undefined) {
-        seq = r.h.seq;
-        erases = r.h.erases;
+        seq = r.h.seq_;
+        erases = r.h.erases_;
       }
     } catch (e) {
       problems.push("page " + p + ": " + (errorCode(e) !== undefined ? (e as Error).message : String(e)));
@@ -102,35 +102,35 @@ export function inspectImage(flash: Flash): Image {
   for (let i = 0; i < order.length; i++) {
     const pg = order[i];
     const s = scanPage(read, pg.page * P, D0, P, G, function (h: FrameHead, at: number, recs: Found[], ok: boolean) {
-      pg.frames.push({ at: at, flush: h.flush, index: h.index, last: h.last, count: h.count, length: h.length, time: h.time, ok: ok });
-      if (!ok) problems.push("frame at " + at + " (flush " + h.flush + "): a record fails its CRC or the frame is cut short");
+      pg.frames.push({ at: at, flush: h.flush_, index: h.index_, last: h.last_, count: h.count_, length: h.length_, time: h.time_, ok: ok });
+      if (!ok) problems.push("frame at " + at + " (flush " + h.flush_ + "): a record fails its CRC or the frame is cut short");
       for (let k = 0; k < recs.length; k++) {
         const f = recs[k];
         let value: unknown = undefined;
         let tags: string[] | undefined = undefined;
-        if (f.ok) {
-          if (f.tags.length > 0) tags = decode(f.tags) as string[];
-          if (f.type === T_PUT) value = decode(read(f.at + f.size - f.vlen, f.vlen));
+        if (f.ok_) {
+          if (f.tags_.length > 0) tags = decode(f.tags_) as string[];
+          if (f.type_ === T_PUT) value = decode(read(f.at + f.size_ - f.vlen_, f.vlen_));
         }
         records.push({
           at: f.at,
           page: pg.page,
-          type: f.type === T_PUT ? "put" : f.type === T_DEL ? "delete" : "purge",
-          key: fromUtf8(f.key),
+          type: f.type_ === T_PUT ? "put" : f.type_ === T_DEL ? "delete" : "purge",
+          key: fromUtf8(f.key_),
           expiry: f.x,
           tags: tags,
           value: value,
-          valueBytes: f.vlen,
-          size: f.size,
-          flush: h.flush,
-          ok: f.ok,
+          valueBytes: f.vlen_,
+          size: f.size_,
+          flush: h.flush_,
+          ok: f.ok_,
         });
       }
     });
-    pg.end = s.end;
-    pg.closed = s.closed;
+    pg.end = s.end_;
+    pg.closed = s.closed_;
     if (pg.frames.length === 0) pg.state = "free";
-    if (s.closed) problems.push("page " + pg.page + ": bytes past offset " + s.end + " are neither a frame nor erased");
+    if (s.closed_) problems.push("page " + pg.page + ": bytes past offset " + s.end_ + " are neither a frame nor erased");
   }
   return { pageSize: P, pageCount: flash.pageCount, granularity: G, pages: pages, records: records, problems: problems };
 }

@@ -11,9 +11,7 @@ export function checkKey(k: unknown, max: number): string {
   if (typeof k !== "string" || k.length === 0) {
     throw moteError(E_KEY, "a key is a non-empty string, got " + (typeof k === "string" ? "an empty string" : typeof k));
   }
-  if (k.length > max || utf8(k).length > max) {
-    throw moteError(E_KEY, "the key '" + k.substring(0, 16) + "...' is longer than maxKeyLength (" + max + " bytes)");
-  }
+  if (k.length > max || utf8(k).length > max) throw moteError(E_KEY, "key over maxKeyLength (" + max + " bytes)");
   return k;
 }
 
@@ -49,18 +47,18 @@ export function autoSeq(k: string): number {
  * counter was lost) and only ever grows.
  */
 export class KeyMaker {
-  next: number;
+  next_: number;
   constructor() {
-    this.next = 0;
+    this.next_ = 0;
   }
   /** Make sure future keys sort after seq (a key seen in the data) and after the clock's seed. */
-  after(seq: number): void {
-    if (seq >= this.next) this.next = seq + 1;
+  after_(seq: number): void {
+    if (seq >= this.next_) this.next_ = seq + 1;
   }
-  make(nowSeconds: number): string {
-    this.after(Math.floor(nowSeconds) * 1000 - 1);
-    const k = autoKey(this.next);
-    this.next++;
+  make_(nowSeconds: number): string {
+    this.after_(Math.floor(nowSeconds) * 1000 - 1);
+    const k = autoKey(this.next_);
+    this.next_++;
     return k;
   }
 }

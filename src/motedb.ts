@@ -12,8 +12,8 @@ import { isNull } from "./lang";
 import { MoteOptions, settle, Settings } from "./options";
 import { currentPlatform, Flash } from "./ports";
 import { compileQuery, Query } from "./query";
-import { Rec, recBytes } from "./record";
-import { FlashStats, Store } from "./store";
+import { rec, Rec, recBytes } from "./record";
+import { FlashStats, newStore, Store } from "./store";
 
 /** The latest expiry the flash format can hold (seconds, unsigned 32-bit). */
 const MAX_EXPIRY = 4294967295;
@@ -40,57 +40,57 @@ const OPS = ["put", "get", "has", "delete", "purge", "putBatch", "deleteBatch", 
 
 export class MoteDB {
   /** The database's clock: the highest time the clock port has shown (see time()). */
-  private clockTime: number;
-  private opts: Settings;
-  private tree: BTree<Rec>;
-  private heap: TtlHeap;
+  private clockTime_: number;
+  private opts_: Settings;
+  private tree_: BTree<Rec>;
+  private heap_: TtlHeap;
   /** Live records with an expiry: the heap holds these and stale entries. */
-  private ttlRecords: number;
-  private keyMaker: KeyMaker;
-  private events: Events;
-  private timers: unknown[];
-  private closed: boolean;
-  private budget: number;
-  private counts: Record<string, number>;
-  private expiredCount: number;
-  private flushCount: number;
+  private ttlRecords_: number;
+  private keyMaker_: KeyMaker;
+  private events_: Events;
+  private timers_: unknown[];
+  private closed_: boolean;
+  private budget_: number;
+  private counts_: Record<string, number>;
+  private expiredCount_: number;
+  private flushCount_: number;
   /** Flash mode: the write buffer, the flash log and the value cache (undefined in memory mode). */
-  private store: Store | undefined;
+  private store_: Store | undefined;
   /** Keys whose record failed its CRC during a walk of the index: dropped after the walk. */
-  private lost: string[];
+  private lost_: string[];
 
   constructor(options?: MoteOptions) {
     const o = settle(options);
-    this.opts = o;
-    this.tree = new BTree<Rec>(Math.floor(o.btreePagesize / SLOT_BYTES), recBytes);
-    this.heap = new TtlHeap();
-    this.ttlRecords = 0;
-    this.keyMaker = new KeyMaker();
-    this.events = new Events();
-    this.closed = false;
-    this.clockTime = -Infinity;
-    this.counts = {};
-    for (let i = 0; i < OPS.length; i++) this.counts[OPS[i]] = 0;
-    this.expiredCount = 0;
-    this.flushCount = 0;
+    this.opts_ = o;
+    this.tree_ = new BTree<Rec>(Math.floor(o.btreePagesize / SLOT_BYTES), recBytes);
+    this.heap_ = new TtlHeap();
+    this.ttlRecords_ = 0;
+    this.keyMaker_ = new KeyMaker();
+    this.events_ = new Events();
+    this.closed_ = false;
+    this.clockTime_ = -Infinity;
+    this.counts_ = {};
+    for (let i = 0; i < OPS.length; i++) this.counts_[OPS[i]] = 0;
+    this.expiredCount_ = 0;
+    this.flushCount_ = 0;
     const scale = o.memory.scale === undefined ? 1 : o.memory.scale;
-    this.budget = Math.floor((o.memory.free() * o.ramPercentage) / 100 / scale);
-    this.lost = [];
-    this.store = undefined;
-    if (!o.inMemory) this.recover(o.flash as Flash);
-    this.timers = [];
+    this.budget_ = Math.floor((o.memory.free() * o.ramPercentage) / 100 / scale);
+    this.lost_ = [];
+    this.store_ = undefined;
+    if (!o.inMemory) this.recover_(o.flash as Flash);
+    this.timers_ = [];
     const sch = o.scheduler;
     if (sch !== undefined) {
       const self = this;
-      this.timers.push(sch.every(o.ttlCheckInterval, function () {
-        self.background(function () {
-          self.expire();
-          self.flushStore();
+      this.timers_.push(sch.every(o.ttlCheckInterval, function () {
+        self.background_(function () {
+          self.expire_();
+          self.flushStore_();
         });
       }));
-      this.timers.push(sch.every(o.cleanupInterval, function () {
-        self.background(function () {
-          self.housekeeping();
+      this.timers_.push(sch.every(o.cleanupInterval, function () {
+        self.background_(function () {
+          self.housekeeping_();
         });
       }));
     }
@@ -133,17 +133,8 @@ export class MoteDB {
    * put(key, data, ttl?, tags?) stores it under `key`. A TTL is in seconds (0 or none: forever).
    */
   put(a: unknown, b?: unknown, c?: unknown, d?: unknown): string {
-    this.open("put");
     const keyed = typeof a === "string";
-    const given = keyed ? a : d;
-    const data = keyed ? b : a;
-    const ttl = keyed ? c : b;
-    const tags = keyed ? d : c;
-    const now = this.time();
-    const r = this.record(data, ttl, tags, now);
-    const k = given === undefined || given === null ? this.newKey(now, undefined) : checkKey(given, this.opts.maxKeyLength);
-    this.commit([{ k: k, r: r }]);
-    return k;
+    return this.write_("put", [keyed ? a : d], [keyed ? b : a], keyed ? c : b, keyed ? d : c, false)[0];
   }
 
   /**
@@ -152,27 +143,39 @@ export class MoteDB {
    * tag list for all or an array of one list per item. Returns the keys in item order.
    */
   putBatch(items: unknown, ttls?: unknown, tags?: unknown): string[] {
-    this.open("putBatch");
-    if (!Array.isArray(items)) throw moteError(E_ARG, "putBatch takes an array of documents or [key, document] pairs");
-    const n = items.length;
-    const perTtl = Array.isArray(ttls);
-    if (perTtl && (ttls as unknown[]).length !== n) throw moteError(E_ARG, "ttls has " + (ttls as unknown[]).length + " entries for " + n + " items");
-    const perTags = Array.isArray(tags) && (tags as unknown[]).length > 0 && typeof (tags as unknown[])[0] !== "string";
-    if (perTags && (tags as unknown[]).length !== n) throw moteError(E_ARG, "tags has " + (tags as unknown[]).length + " lists for " + n + " items");
-    const now = this.time();
+    const keys: unknown[] = [];
+    const docs: unknown[] = [];
+    const list = (Array.isArray(items) ? items : [0]) as unknown[];
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      const pair = Array.isArray(item) && item.length === 2 && typeof item[0] === "string";
+      keys.push(pair ? (item as unknown[])[0] : undefined);
+      docs.push(pair ? (item as unknown[])[1] : item);
+    }
+    return this.write_("putBatch", keys, Array.isArray(items) ? docs : undefined, ttls, tags, true);
+  }
+
+  /**
+   * The one way documents are stored: keys[i] (undefined: a generated key) gets docs[i]. In a
+   * batch, ttls and tags may be arrays of one per item.
+   */
+  private write_(op: string, keys: unknown[], docs: unknown[] | undefined, ttls: unknown, tags: unknown, batch: boolean): string[] {
+    this.open_(op);
+    if (docs === undefined) throw moteError(E_ARG, "putBatch takes an array");
+    const n = docs.length;
+    const perTtl = batch && Array.isArray(ttls);
+    const perTags = batch && Array.isArray(tags) && tags.length > 0 && typeof tags[0] !== "string";
+    if ((perTtl && (ttls as unknown[]).length !== n) || (perTags && (tags as unknown[]).length !== n)) {
+      throw moteError(E_ARG, "ttls and tags: one per item");
+    }
+    const now = this.time_();
     const changes: Change[] = [];
     const seen: Record<string, number> = {};
-    const keys: string[] = [];
+    const out: string[] = [];
     for (let i = 0; i < n; i++) {
-      const item = (items as unknown[])[i];
-      const pair = Array.isArray(item) && item.length === 2 && typeof item[0] === "string";
-      const r = this.record(
-        pair ? (item as unknown[])[1] : item,
-        perTtl ? (ttls as unknown[])[i] : ttls,
-        perTags ? (tags as unknown[])[i] : tags,
-        now,
-      );
-      const k = pair ? checkKey((item as unknown[])[0], this.opts.maxKeyLength) : this.newKey(now, seen);
+      const r = this.record_(docs[i], perTtl ? (ttls as unknown[])[i] : ttls, perTags ? (tags as unknown[])[i] : tags, now);
+      const given = keys[i];
+      const k = given === undefined || given === null ? this.newKey_(now, seen) : checkKey(given, this.opts_.maxKeyLength);
       // A key twice in one batch: the later item wins, as if they had been put in turn.
       const slot = "#" + k;
       if (seen[slot] !== undefined) changes[seen[slot]].r = r;
@@ -180,97 +183,97 @@ export class MoteDB {
         seen[slot] = changes.length;
         changes.push({ k: k, r: r });
       }
-      keys.push(k);
+      out.push(k);
     }
-    this.commit(changes);
-    return keys;
+    this.commit_(changes);
+    return out;
   }
 
   /** Delete a key (true when it held a live record); remove({ purge: true }) empties the database. Also named delete(). */
   remove(key: unknown): boolean {
     if (key !== null && typeof key === "object" && !Array.isArray(key) && (key as { purge?: unknown }).purge === true) {
-      const had = this.tree.size > 0;
+      const had = this.tree_.size_ > 0;
       this.purge();
       return had;
     }
-    this.open("delete");
-    const k = checkKey(key, this.opts.maxKeyLength);
-    this.expire();
-    if (this.tree.get(k) === undefined) return false;
-    this.commit([{ k: k, r: undefined }]);
-    return true;
+    return this.drop_("delete", [key]) > 0;
   }
 
   /** Delete many keys, all or nothing: one invalid key rejects the batch. Returns how many were live. */
   deleteBatch(keys: unknown): number {
-    this.open("deleteBatch");
-    if (!Array.isArray(keys)) throw moteError(E_ARG, "deleteBatch takes an array of keys");
-    for (let i = 0; i < keys.length; i++) checkKey(keys[i], this.opts.maxKeyLength);
-    this.expire();
+    return this.drop_("deleteBatch", keys);
+  }
+
+  /** The one way keys are deleted: check them all, then delete those that hold a live record. */
+  private drop_(op: string, keys: unknown): number {
+    this.open_(op);
+    if (!Array.isArray(keys)) throw moteError(E_ARG, "deleteBatch takes an array");
+    for (let i = 0; i < keys.length; i++) checkKey(keys[i], this.opts_.maxKeyLength);
+    this.expire_();
     const changes: Change[] = [];
     const seen: Record<string, boolean> = {};
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i] as string;
-      if (seen["#" + k] !== true && this.tree.get(k) !== undefined) {
+      if (seen["#" + k] !== true && this.tree_.get_(k) !== undefined) {
         seen["#" + k] = true;
         changes.push({ k: k, r: undefined });
       }
     }
-    if (changes.length > 0) this.commit(changes);
+    if (changes.length > 0) this.commit_(changes);
     return changes.length;
   }
 
   /** Remove every record. */
   purge(): void {
-    this.open("purge");
-    if (this.store !== undefined) {
-      this.flushStore();
-      this.store.purge(this.time());
-      this.events.emit("write", 1);
+    this.open_("purge");
+    if (this.store_ !== undefined) {
+      this.flushStore_();
+      this.store_.purge_(this.time_());
+      this.events_.emit_("write", 1);
     }
-    this.tree.clear();
-    this.heap.clear();
-    this.ttlRecords = 0;
+    this.tree_.clear_();
+    this.heap_.clear_();
+    this.ttlRecords_ = 0;
   }
 
   // ---- reads --------------------------------------------------------------------------------
 
   /** The document stored under key, or undefined. */
   get(key: unknown): unknown {
-    this.open("get");
-    const k = checkKey(key, this.opts.maxKeyLength);
-    this.expire();
-    const r = this.tree.get(k);
-    const doc = r === undefined ? undefined : this.documentOf(k, r);
-    this.dropLost();
+    this.open_("get");
+    const k = checkKey(key, this.opts_.maxKeyLength);
+    this.expire_();
+    const r = this.tree_.get_(k);
+    const doc = r === undefined ? undefined : this.documentOf_(k, r);
+    this.dropLost_();
     return doc;
   }
 
   has(key: unknown): boolean {
-    this.open("has");
-    const k = checkKey(key, this.opts.maxKeyLength);
-    this.expire();
-    return this.tree.get(k) !== undefined;
+    this.open_("has");
+    const k = checkKey(key, this.opts_.maxKeyLength);
+    this.expire_();
+    return this.tree_.get_(k) !== undefined;
   }
 
   /** The documents that match q, in key order. */
   query(q?: unknown): unknown[] {
-    this.open("query");
+    this.open_("query");
     const out: unknown[] = [];
     const self = this;
-    this.scan(compileQuery(q), q === undefined, function (k: string, r: Rec, doc: unknown) {
-      const d = doc === undefined ? self.documentOf(k, r) : doc;
+    this.scan_(compileQuery(q), q === undefined, function (k: string, r: Rec, doc: unknown) {
+      const d = doc === undefined ? self.documentOf_(k, r) : doc;
       if (d !== undefined) out.push(d);
     });
-    this.dropLost();
+    this.dropLost_();
     return out;
   }
 
   /** The keys of the records that match q (all records when q is absent), in key order. */
   keys(q?: unknown): string[] {
-    this.open("keys");
+    this.open_("keys");
     const out: string[] = [];
-    this.scan(compileQuery(q), q === undefined, function (k: string) {
+    this.scan_(compileQuery(q), q === undefined, function (k: string) {
       out.push(k);
     });
     return out;
@@ -278,13 +281,13 @@ export class MoteDB {
 
   /** How many records match q (all live records when q is absent). */
   count(q?: unknown): number {
-    this.open("count");
+    this.open_("count");
     if (q === undefined) {
-      this.expire();
-      return this.tree.size;
+      this.expire_();
+      return this.tree_.size_;
     }
     let n = 0;
-    this.scan(compileQuery(q), false, function () {
+    this.scan_(compileQuery(q), false, function () {
       n++;
     });
     return n;
@@ -294,56 +297,56 @@ export class MoteDB {
 
   /** Remove expired records now; returns how many. (The background check does this too.) */
   cleanup(): number {
-    this.open("cleanup");
-    return this.expire();
+    this.open_("cleanup");
+    return this.expire_();
   }
 
   /** Write buffered changes to flash now (flash mode); on('write') tells when they are there. */
   flush(): void {
-    this.open("flush");
-    this.flushStore();
+    this.open_("flush");
+    this.flushStore_();
   }
 
   /** Flush, stop every timer, and refuse further calls with E_CLOSED. Closing twice is harmless. */
   close(): void {
-    if (this.closed) return;
+    if (this.closed_) return;
     this.flush();
-    const sch = this.opts.scheduler;
-    for (let i = 0; i < this.timers.length; i++) if (sch !== undefined) sch.cancel(this.timers[i]);
-    this.timers = [];
-    this.closed = true;
-    this.events.emit("close");
+    const sch = this.opts_.scheduler;
+    for (let i = 0; i < this.timers_.length; i++) if (sch !== undefined) sch.cancel(this.timers_[i]);
+    this.timers_ = [];
+    this.closed_ = true;
+    this.events_.emit_("close");
   }
 
   stats(): Stats {
     const ops: Record<string, number> = {};
-    for (let i = 0; i < OPS.length; i++) ops[OPS[i]] = this.counts[OPS[i]];
+    for (let i = 0; i < OPS.length; i++) ops[OPS[i]] = this.counts_[OPS[i]];
     const st: Stats = {
       ops: ops,
-      expired: this.expiredCount,
-      flushes: this.flushCount,
-      records: this.tree.size,
-      budgetBytes: this.budget,
-      usedBytes: this.used(),
-      mode: this.opts.inMemory ? "memory" : "flash",
+      expired: this.expiredCount_,
+      flushes: this.flushCount_,
+      records: this.tree_.size_,
+      budgetBytes: this.budget_,
+      usedBytes: this.used_(),
+      mode: this.opts_.inMemory ? "memory" : "flash",
     };
-    if (this.store !== undefined) st.flash = this.store.stats();
+    if (this.store_ !== undefined) st.flash = this.store_.stats_();
     return st;
   }
 
   on(event: string, fn: Listener): void {
-    this.events.on(event, fn);
+    this.events_.on_(event, fn);
   }
 
   off(event: string, fn: Listener): void {
-    this.events.off(event, fn);
+    this.events_.off_(event, fn);
   }
 
   // ---- inside ---------------------------------------------------------------------------------
 
-  private open(op: string): void {
-    if (this.closed) throw moteError(E_CLOSED, "the database is closed: open a new MoteDB");
-    this.counts[op]++;
+  private open_(op: string): void {
+    if (this.closed_) throw moteError(E_CLOSED, "database closed");
+    this.counts_[op]++;
   }
 
   /**
@@ -351,182 +354,182 @@ export class MoteDB {
    * jumps back (an RTC reset at boot) freezes this time until the clock passes it again, so records
    * are never resurrected and never expire early; they outlive their TTL by at most the jump.
    */
-  private time(): number {
-    const t = this.opts.clock.now();
-    if (t > this.clockTime) this.clockTime = t;
-    return this.clockTime;
+  private time_(): number {
+    const t = this.opts_.clock.now();
+    if (t > this.clockTime_) this.clockTime_ = t;
+    return this.clockTime_;
   }
 
   /** Check and encode one document with its TTL and tags into a record (nothing is stored yet). */
-  private record(data: unknown, ttl: unknown, tags: unknown, now: number): Rec {
+  private record_(data: unknown, ttl: unknown, tags: unknown, now: number): Rec {
     let x = 0;
     if (ttl !== undefined && !isNull(ttl) && ttl !== 0) {
       if (typeof ttl !== "number" || !(ttl > 0) || ttl === Infinity) {
-        throw moteError(E_VALUE, "a TTL is a number of seconds > 0 (or 0 / none for no expiry), got " + String(ttl));
+        throw moteError(E_VALUE, "a TTL is seconds > 0 (0: none)");
       }
       x = Math.ceil(now + ttl);
-      if (x > MAX_EXPIRY) throw moteError(E_VALUE, "the TTL reaches past 2106, the latest expiry MoteDB stores");
+      if (x > MAX_EXPIRY) throw moteError(E_VALUE, "TTL past 2106");
     }
     let g: string[] | undefined = undefined;
     if (tags !== undefined && !isNull(tags)) {
-      if (!Array.isArray(tags)) throw moteError(E_VALUE, "tags are an array of strings");
+      const list = (Array.isArray(tags) ? tags : [0]) as unknown[];
       g = [];
-      for (let i = 0; i < tags.length; i++) {
-        if (typeof tags[i] !== "string" || tags[i].length === 0) throw moteError(E_VALUE, "every tag is a non-empty string");
-        g.push(tags[i]);
+      for (let i = 0; i < list.length; i++) {
+        const t = list[i];
+        if (typeof t !== "string" || t.length === 0) throw moteError(E_VALUE, "tags are an array of non-empty strings");
+        g.push(t);
       }
     }
-    const v = encode(data, this.opts.maxValueSize);
-    return { v: v, x: x, g: g, at: -1, n: v.length, s: 0 };
+    const v = encode(data, this.opts_.maxValueSize);
+    return rec(v, x, g, -1, v.length, 0);
   }
 
   /** A generated key no record has (nor, within a batch, an earlier item). */
-  private newKey(now: number, batch: Record<string, number> | undefined): string {
-    let k = this.keyMaker.make(now);
-    while (this.tree.get(k) !== undefined || (batch !== undefined && batch["#" + k] !== undefined)) k = this.keyMaker.make(now);
+  private newKey_(now: number, batch: Record<string, number> | undefined): string {
+    let k = this.keyMaker_.make_(now);
+    while (this.tree_.get_(k) !== undefined || (batch !== undefined && batch["#" + k] !== undefined)) k = this.keyMaker_.make_(now);
     return k;
   }
 
   /** The document of k's record: from RAM, or read from flash (and cached); undefined when its CRC fails. */
-  private documentOf(k: string, r: Rec): unknown {
+  private documentOf_(k: string, r: Rec): unknown {
     if (r.v !== undefined) return decode(r.v);
-    const s = this.store as Store;
-    const v = s.value(r);
+    const s = this.store_ as Store;
+    const v = s.value_(r);
     if (v === undefined) {
-      this.lost.push(k);
+      this.lost_.push(k);
       return undefined;
     }
-    s.cache(k, r, v, this.budget - this.used());
+    s.cache_(k, r, v, this.budget_ - this.used_());
     return decode(v);
   }
 
   /** Forget records whose bytes on flash turned out damaged (stats().flash.corrupt counts them). */
-  private dropLost(): void {
-    for (let i = 0; i < this.lost.length; i++) {
-      const r = this.tree.get(this.lost[i]);
+  private dropLost_(): void {
+    for (let i = 0; i < this.lost_.length; i++) {
+      const r = this.tree_.get_(this.lost_[i]);
       if (r !== undefined && r.v === undefined) {
-        this.tree.remove(this.lost[i]);
-        if (r.x > 0) this.ttlRecords--;
-        (this.store as Store).expired(r);
+        this.tree_.remove_(this.lost_[i]);
+        if (r.x > 0) this.ttlRecords_--;
+        (this.store_ as Store).expired_(r);
       }
     }
-    this.lost = [];
+    this.lost_ = [];
   }
 
   /** Open flash mode: rebuild the index from the log, drop what expired, resume the clock and the keys. */
-  private recover(flash: Flash): void {
-    const s = new Store(flash, this.opts, this.tree, this.budget);
-    this.store = s;
-    const t = s.open();
-    if (t > this.clockTime) this.clockTime = t;
-    const now = this.time();
+  private recover_(flash: Flash): void {
+    const s = newStore(flash, this.opts_, this.tree_, this.budget_);
+    this.store_ = s;
+    const t = s.open_();
+    if (t > this.clockTime_) this.clockTime_ = t;
+    const now = this.time_();
     const dead: string[] = [];
     const self = this;
-    this.tree.each(function (k: string, r: Rec) {
-      if (r.x > 0 && r.x <= now) dead.push(k);
-      else self.sawKey(k);
-    });
-    for (let i = 0; i < dead.length; i++) s.expired(this.tree.remove(dead[i]) as Rec);
     let ttl = 0;
-    this.tree.each(function (k: string, r: Rec) {
-      if (r.x > 0) ttl++;
+    this.tree_.each_(function (k: string, r: Rec) {
+      if (r.x > 0 && r.x <= now) dead.push(k);
+      else {
+        self.sawKey_(k);
+        if (r.x > 0) ttl++;
+      }
     });
-    this.ttlRecords = ttl;
-    this.rebuildHeap();
+    for (let i = 0; i < dead.length; i++) s.expired_(this.tree_.remove_(dead[i]) as Rec);
+    this.ttlRecords_ = ttl;
+    this.rebuildHeap_();
   }
 
   /** Flash mode: write the buffer as one flush, then collect garbage if erased pages run low. */
-  private flushStore(): void {
-    const s = this.store;
+  private flushStore_(): void {
+    const s = this.store_;
     if (s === undefined) return;
-    this.expire();
-    const n = s.flush(this.time());
+    this.expire_();
+    const n = s.flush_(this.time_());
     if (n > 0) {
-      this.flushCount++;
-      this.events.emit("flush", n);
-      this.events.emit("write", n);
+      this.flushCount_++;
+      this.events_.emit_("flush", n);
+      this.events_.emit_("write", n);
     }
-    if (s.low()) s.collect(this.time());
+    if (s.low_()) s.collect_(this.time_());
   }
 
   /** Bytes the database holds in RAM, as the budget counts them. */
-  private used(): number {
-    return this.tree.bytes() + this.heap.bytes();
+  private used_(): number {
+    return this.tree_.bytes_() + this.heap_.bytes_();
   }
 
   /** What a set of changes (one for each key at most) would add to used(); negative when it frees. */
-  private costOf(changes: Change[]): number {
-    const tree = this.tree;
+  private costOf_(changes: Change[]): number {
+    const tree = this.tree_;
     let keys = 0;
     let entries = 0;
     let heap = 0;
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i];
-      const old = tree.get(c.k);
+      const old = tree.get_(c.k);
       if (old !== undefined) {
         keys--;
-        entries -= tree.sizeOf(c.k, old);
+        entries -= tree.sizeOf_(c.k, old);
       }
       if (c.r !== undefined) {
         keys++;
-        entries += tree.sizeOf(c.k, c.r);
+        entries += tree.sizeOf_(c.k, c.r);
         if (c.r.x > 0) heap += HEAP_ENTRY_BYTES;
       }
     }
-    return tree.bytesAt(tree.size + keys, tree.entryBytes + entries) - tree.bytes() + heap;
+    return tree.bytesAt_(tree.size_ + keys, tree.entryBytes_ + entries) - tree.bytes_() + heap;
   }
 
   /**
    * Apply changes all together, or none of them: the budget is checked first (after removing
    * expired records, which may make room), and nothing below can fail halfway.
    */
-  private commit(changes: Change[]): void {
-    const s = this.store;
+  private commit_(changes: Change[]): void {
+    const s = this.store_;
     if (s !== undefined) {
-      this.expire();
+      this.expire_();
       // Buffered deletes and overwrites free flash only once flushed: flush before refusing.
-      if (!s.admit(changes, false) && s.pending() > 0) this.flushStore();
-      s.admit(changes, true);
+      if (!s.admit_(changes, false) && s.pending_() > 0) this.flushStore_();
+      s.admit_(changes, true);
     }
-    let need = this.costOf(changes);
-    if (need > 0 && this.used() + need > this.budget) {
-      this.expire();
-      this.tidyHeap(true);
+    let need = this.costOf_(changes);
+    if (need > 0 && this.used_() + need > this.budget_) {
+      this.expire_();
+      this.tidyHeap_(true);
       if (s !== undefined) {
         // Cached values go first; then buffered values, which a flush turns into cached ones.
-        s.trim(0);
-        if (this.used() + this.costOf(changes) > this.budget && s.pending() > 0) {
-          this.flushStore();
-          s.trim(0);
+        s.trim_(0);
+        if (this.used_() + this.costOf_(changes) > this.budget_ && s.pending_() > 0) {
+          this.flushStore_();
+          s.trim_(0);
         }
       }
-      need = this.costOf(changes);
-      if (this.used() + need > this.budget) {
+      need = this.costOf_(changes);
+      if (this.used_() + need > this.budget_) {
         throw moteError(
           E_BUDGET,
-          "this write needs " + need + " more bytes and the RAM budget has " + Math.max(0, this.budget - this.used()) +
-            " free of " + this.budget + ": delete records, use shorter TTLs, or raise ramPercentage",
+          "needs " + need + " bytes, " + Math.max(0, this.budget_ - this.used_()) + " of " + this.budget_ + " free: delete records or raise ramPercentage",
         );
       }
     }
-    for (let i = 0; i < changes.length; i++) this.apply(changes[i].k, changes[i].r);
-    if (s !== undefined && s.wrote()) {
+    for (let i = 0; i < changes.length; i++) this.apply_(changes[i].k, changes[i].r);
+    if (s !== undefined && s.wrote_()) {
       const self = this;
       // The write is done in RAM: a flush that fails now keeps the buffer and reports an 'error'.
-      this.background(function () {
-        self.flushStore();
+      this.background_(function () {
+        self.flushStore_();
       });
     }
   }
 
-  private apply(k: string, r: Rec | undefined): void {
-    const old = r === undefined ? this.tree.remove(k) : this.tree.set(k, r);
-    if (this.store !== undefined) this.store.changed(k, old, r);
-    if (old !== undefined && old.x > 0) this.ttlRecords--;
+  private apply_(k: string, r: Rec | undefined): void {
+    const old = r === undefined ? this.tree_.remove_(k) : this.tree_.set_(k, r);
+    if (this.store_ !== undefined) this.store_.changed_(k, old, r);
+    if (old !== undefined && old.x > 0) this.ttlRecords_--;
     if (r !== undefined && r.x > 0) {
-      this.ttlRecords++;
-      this.heap.push(r.x, k);
-      this.tidyHeap(false);
+      this.ttlRecords_++;
+      this.heap_.push_(r.x, k);
+      this.tidyHeap_(false);
     }
   }
 
@@ -535,78 +538,78 @@ export class MoteDB {
    * records that expire: when they outnumber the live ones (amortised O(1) a write), or whenever
    * there are any (`all`), as when a write needs room.
    */
-  private tidyHeap(all: boolean): void {
-    if (this.heap.size() > (all ? this.ttlRecords : 2 * this.ttlRecords + 64)) this.rebuildHeap();
+  private tidyHeap_(all: boolean): void {
+    if (this.heap_.size_() > (all ? this.ttlRecords_ : 2 * this.ttlRecords_ + 64)) this.rebuildHeap_();
   }
 
   /**
    * Remove every record whose expiry has come: O(k log n) for k expired records, never a scan.
    * Heap entries whose record was since overwritten or deleted are stale and just dropped.
    */
-  private expire(): number {
-    const now = this.time();
-    const heap = this.heap;
+  private expire_(): number {
+    const now = this.time_();
+    const heap = this.heap_;
     let n = 0;
-    while (heap.peekAt() <= now) {
-      const k = heap.peekKey();
-      const at = heap.peekAt();
-      heap.pop();
-      const r = this.tree.get(k);
+    while (heap.peekAt_() <= now) {
+      const k = heap.peekKey_();
+      const at = heap.peekAt_();
+      heap.pop_();
+      const r = this.tree_.get_(k);
       if (r !== undefined && r.x === at) {
-        this.tree.remove(k);
-        if (this.store !== undefined) this.store.expired(r);
-        this.ttlRecords--;
-        this.expiredCount++;
+        this.tree_.remove_(k);
+        if (this.store_ !== undefined) this.store_.expired_(r);
+        this.ttlRecords_--;
+        this.expiredCount_++;
         n++;
-        this.events.emit("expire", k);
+        this.events_.emit_("expire", k);
       }
     }
-    this.tidyHeap(false);
+    this.tidyHeap_(false);
     return n;
   }
 
   /** Drop the heap's stale entries: rebuild it from the records that expire. */
-  private rebuildHeap(): void {
+  private rebuildHeap_(): void {
     const heap = new TtlHeap();
-    this.tree.each(function (k: string, r: Rec) {
-      if (r.x > 0) heap.push(r.x, k);
+    this.tree_.each_(function (k: string, r: Rec) {
+      if (r.x > 0) heap.push_(r.x, k);
     });
-    this.heap = heap;
+    this.heap_ = heap;
   }
 
-  private housekeeping(): void {
-    this.expire();
-    this.tidyHeap(true);
-    const s = this.store;
+  private housekeeping_(): void {
+    this.expire_();
+    this.tidyHeap_(true);
+    const s = this.store_;
     if (s !== undefined) {
-      this.flushStore();
+      this.flushStore_();
       // One bounded step of garbage collection when the oldest page is mostly garbage.
-      if (s.worthCollecting()) s.collect(this.time());
+      if (s.worthCollecting_()) s.collect_(this.time_());
     }
   }
 
   /** Run a background task; report its failure as an 'error' event instead of throwing into a timer. */
-  private background(task: () => void): void {
-    if (this.closed) return;
+  private background_(task: () => void): void {
+    if (this.closed_) return;
     try {
       task();
     } catch (e) {
-      this.events.emit("error", e);
+      this.events_.emit_("error", e);
     }
   }
 
   /** Call fn(key, record, document) for each record that matches, in key order, within skip/limit. */
-  private scan(q: Query, all: boolean, fn: (k: string, r: Rec, doc: unknown) => void): void {
-    this.expire();
-    let skip = q.skip;
-    let left = q.limit;
+  private scan_(q: Query, all: boolean, fn: (k: string, r: Rec, doc: unknown) => void): void {
+    this.expire_();
+    let skip = q.skip_;
+    let left = q.limit_;
     if (left <= 0) return;
     const self = this;
-    this.tree.each(function (k: string, r: Rec) {
+    this.tree_.each_(function (k: string, r: Rec) {
       let doc: unknown = undefined;
       if (!all) {
-        doc = self.documentOf(k, r);
-        if (doc === undefined || !q.test(doc, r.g)) return true;
+        doc = self.documentOf_(k, r);
+        if (doc === undefined || !q.test_(doc, r.g)) return true;
       }
       if (skip > 0) {
         skip--;
@@ -619,9 +622,9 @@ export class MoteDB {
   }
 
   /** Note the sequence number of a key that has the generated form, so new keys sort after it. */
-  protected sawKey(k: string): void {
+  protected sawKey_(k: string): void {
     const s = autoSeq(k);
-    if (s >= 0) this.keyMaker.after(s);
+    if (s >= 0) this.keyMaker_.after_(s);
   }
 }
 

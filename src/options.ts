@@ -84,7 +84,7 @@ function has(o: Record<string, unknown>, k: string): boolean {
 /** Check the options and fill in defaults; throws E_OPTION naming the bad option. */
 export function settle(options: unknown): Settings {
   const o = (options === undefined || options === null ? {} : options) as Record<string, unknown>;
-  if (typeof o !== "object") bad("options are an object, such as { inMemory: true }");
+  if (typeof o !== "object") bad("options are an object");
   const known: string[] = PORTS.slice();
   const s: Record<string, unknown> = {};
   for (let i = 0; i < NUMBERS.length; i++) {
@@ -92,7 +92,7 @@ export function settle(options: unknown): Settings {
     known.push(name);
     const v = has(o, name) ? o[name] : NUMBERS[i][1];
     if (typeof v !== "number" || v !== v || v < (NUMBERS[i][2] as number) || v > (NUMBERS[i][3] as number)) {
-      bad(name + " must be a number from " + NUMBERS[i][2] + " to " + NUMBERS[i][3] + ", got " + String(v));
+      bad(name + ": " + NUMBERS[i][2] + ".." + NUMBERS[i][3]);
     }
     s[name] = v;
   }
@@ -100,20 +100,20 @@ export function settle(options: unknown): Settings {
     const name = BOOLEANS[i][0] as string;
     known.push(name);
     const v = has(o, name) ? o[name] : BOOLEANS[i][1];
-    if (typeof v !== "boolean") bad(name + " must be true or false");
+    if (typeof v !== "boolean") bad(name + ": true or false");
     s[name] = v;
   }
   const names = Object.keys(o);
   for (let i = 0; i < names.length; i++) {
-    if (known.indexOf(names[i]) < 0) bad("unknown option '" + names[i] + "': known are " + known.join(", "));
+    if (known.indexOf(names[i]) < 0) bad("unknown option " + names[i]);
   }
   const p = currentPlatform();
   s.memory = has(o, "memory") ? o.memory : p.memory !== undefined ? p.memory() : undefined;
   s.clock = has(o, "clock") ? o.clock : p.clock !== undefined ? p.clock() : undefined;
   s.scheduler = has(o, "scheduler") ? o.scheduler : p.scheduler !== undefined ? p.scheduler() : undefined;
   s.flash = has(o, "flash") ? o.flash : !s.inMemory && p.flash !== undefined ? p.flash() : undefined;
-  if (s.memory === undefined || typeof (s.memory as Memory).free !== "function") bad("a memory port with free() is needed");
-  if (s.clock === undefined || typeof (s.clock as Clock).now !== "function") bad("a clock port with now() is needed");
-  if (!s.inMemory && s.flash === undefined) bad("flash mode (inMemory: false) needs a flash port");
+  if (s.memory === undefined || typeof (s.memory as Memory).free !== "function") bad("memory port needs free()");
+  if (s.clock === undefined || typeof (s.clock as Clock).now !== "function") bad("clock port needs now()");
+  if (!s.inMemory && s.flash === undefined) bad("flash mode needs a flash port");
   return s as unknown as Settings;
 }

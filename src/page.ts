@@ -11,8 +11,8 @@ export const FORMAT_VERSION = 1;
 export const PAGE_HEADER = 28;
 
 export interface PageHeader {
-  seq: number;
-  erases: number;
+  seq_: number;
+  erases_: number;
 }
 
 /** n rounded up to a multiple of g. */
@@ -63,15 +63,14 @@ export function readPageHeader(s: string, pageSize: number, pageCount: number, g
   if (isBlank(head)) return { state: P_BLANK, h: undefined };
   if (head.substring(0, 4) !== MAGIC || crc32(head.substring(0, 24)) !== readU32(head, 24)) return { state: P_BAD, h: undefined };
   const version = head.charCodeAt(4);
-  if (version > FORMAT_VERSION) throw moteError(E_CORRUPT, "the flash image has format version " + version + ": this MoteDB reads up to " + FORMAT_VERSION);
+  if (version > FORMAT_VERSION) throw moteError(E_CORRUPT, "the flash image has format version " + version + ": update MoteDB");
   if (head.charCodeAt(5) !== g || readU32(head, 8) !== pageSize || readU32(head, 12) !== pageCount) {
     throw moteError(
       E_CORRUPT,
-      "the flash image was made for pages of " + readU32(head, 8) + " bytes x " + readU32(head, 12) + ", granularity " + head.charCodeAt(5) +
-        ": the flash port says " + pageSize + " x " + pageCount + ", granularity " + g,
+      "image of " + readU32(head, 8) + "x" + readU32(head, 12) + " bytes, granularity " + head.charCodeAt(5) + ": pass that geometry",
     );
   }
-  const h = { seq: readU32(head, 16), erases: readU32(head, 20) };
+  const h = { seq_: readU32(head, 16), erases_: readU32(head, 20) };
   return { state: obsolete(s.substring(markAt(g), markAt(g) + g)) ? P_OBSOLETE : P_GOOD, h: h };
 }
 

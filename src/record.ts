@@ -7,18 +7,28 @@ import { crc32 } from "./crc32";
 import { encode } from "./codec";
 
 export interface Rec {
+  // v and g are left out rather than set to undefined when absent: on Espruino even a property
+  // that holds undefined takes a variable, and a record takes about 11.
   /** The document's canonical bytes, when they are in RAM (always in memory mode; cached or buffered in flash mode). */
-  v: string | undefined;
+  v?: string;
   /** Expiry in whole seconds of the database's clock; 0 when the record never expires. */
   x: number;
   /** Tags given at put(), or undefined. */
-  g: string[] | undefined;
+  g?: string[];
   /** Where the record sits on flash (address of its header), or -1 while it is only in RAM. */
   at: number;
   /** The document's byte length. */
   n: number;
   /** Bytes the record takes on flash (header, key, tags, value); 0 in memory mode. */
   s: number;
+}
+
+/** A record; v and g only when they are there. */
+export function rec(v: string | undefined, x: number, g: string[] | undefined, at: number, n: number, s: number): Rec {
+  const r: Rec = { x: x, at: at, n: n, s: s };
+  if (v !== undefined) r.v = v;
+  if (g !== undefined) r.g = g;
+  return r;
 }
 
 /** Bytes the budget counts for a record: its fields, its key and the bytes it keeps in RAM. */
@@ -63,13 +73,13 @@ export function encodeRecord(type: number, key: string, x: number, tags: string,
 
 /** A record's header, read before its body. */
 export interface RecordHead {
-  type: number;
-  klen: number;
-  tlen: number;
-  vlen: number;
+  type_: number;
+  klen_: number;
+  tlen_: number;
+  vlen_: number;
   x: number;
   /** Bytes of the whole record. */
-  size: number;
+  size_: number;
 }
 
 /** Parse the header at `at` of s (RECORD_HEADER bytes there), or undefined when its type is unknown. */
@@ -80,7 +90,7 @@ export function readRecordHead(s: string, at: number): RecordHead | undefined {
   const tlen = s.charCodeAt(at + 2) * 256 + s.charCodeAt(at + 3);
   const vlen = s.charCodeAt(at + 4) * 256 + s.charCodeAt(at + 5);
   const x = ((s.charCodeAt(at + 6) * 256 + s.charCodeAt(at + 7)) * 256 + s.charCodeAt(at + 8)) * 256 + s.charCodeAt(at + 9);
-  return { type: type, klen: klen, tlen: tlen, vlen: vlen, x: x, size: RECORD_HEADER + klen + tlen + vlen };
+  return { type_: type, klen_: klen, tlen_: tlen, vlen_: vlen, x: x, size_: RECORD_HEADER + klen + tlen + vlen };
 }
 
 /** Whether the whole record `r` (exactly its bytes) carries a CRC that matches. */

@@ -9,42 +9,42 @@ import { Clock } from "./ports";
 const E_POWER = "E_POWER";
 
 export class Retry {
-  clock: Clock;
-  retries: number;
-  delay: number;
-  timeout: number;
+  clock_: Clock;
+  retries_: number;
+  delay_: number;
+  timeout_: number;
   /** Operations that failed and were tried again. */
-  retried: number;
+  retried_: number;
 
   constructor(clock: Clock, retries: number, delay: number, timeout: number) {
-    this.clock = clock;
-    this.retries = retries;
-    this.delay = delay;
-    this.timeout = timeout;
-    this.retried = 0;
+    this.clock_ = clock;
+    this.retries_ = retries;
+    this.delay_ = delay;
+    this.timeout_ = timeout;
+    this.retried_ = 0;
   }
 
   /**
    * After failure number `failures` (1, 2...) of an operation that began at `start`, with error e:
    * wait and return true when another attempt is allowed, else throw E_FLASH (or the power loss).
    */
-  again(failures: number, start: number, what: string, e: unknown): boolean {
+  again_(failures: number, start: number, what: string, e: unknown): boolean {
     if (errorCode(e) === E_POWER) throw e;
-    if (failures > this.retries || this.clock.now() - start + this.delay > this.timeout) {
-      throw moteError(E_FLASH, what + " failed " + failures + " times (" + String((e as Error).message) + "): check the flash and its port");
+    if (failures > this.retries_ || this.clock_.now() - start + this.delay_ > this.timeout_) {
+      throw moteError(E_FLASH, what + " failed: " + String((e as Error).message));
     }
-    this.retried++;
-    if (this.delay > 0) {
-      const until = this.clock.now() + this.delay;
+    this.retried_++;
+    if (this.delay_ > 0) {
+      const until = this.clock_.now() + this.delay_;
       let spins = 0;
-      while (this.clock.now() < until && spins < 100000) spins++;
+      while (this.clock_.now() < until && spins < 100000) spins++;
     }
     return true;
   }
 
   /** Run fn, retrying it when it throws. For operations that may simply be repeated (reads, erases). */
-  run<T>(what: string, fn: (this: void) => T): T {
-    const start = this.clock.now();
+  run_<T>(what: string, fn: (this: void) => T): T {
+    const start = this.clock_.now();
     let failures = 0;
     for (;;) {
       let ok = false;
@@ -58,7 +58,7 @@ export class Retry {
       }
       if (ok) return r as T;
       failures++;
-      this.again(failures, start, what, err);
+      this.again_(failures, start, what, err);
     }
   }
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { BTree, NODE_BYTES, SLOT_BYTES } from "../src/btree";
 import { TtlHeap } from "../src/heap";
 
-type Node = { keys: string[]; vals?: unknown[]; kids?: Node[] };
+type Node = { keys_: string[]; vals_?: unknown[]; kids_?: Node[] };
 
 /** Check the B+tree's invariants; returns the leaf depth and the number of nodes. */
 function check(tree: BTree<number>): { nodes: number } {
@@ -11,23 +11,23 @@ function check(tree: BTree<number>): { nodes: number } {
   let leafDepth = -1;
   const visit = (n: Node, lo: string | undefined, hi: string | undefined, depth: number, isRoot: boolean) => {
     nodes++;
-    if (!isRoot) expect(n.keys.length).toBeGreaterThanOrEqual(tree.min);
-    expect(n.keys.length).toBeLessThanOrEqual(tree.fanout);
-    for (let i = 1; i < n.keys.length; i++) expect(n.keys[i - 1] < n.keys[i]).toBe(true);
-    for (const k of n.keys) {
+    if (!isRoot) expect(n.keys_.length).toBeGreaterThanOrEqual(tree.min_);
+    expect(n.keys_.length).toBeLessThanOrEqual(tree.fanout_);
+    for (let i = 1; i < n.keys_.length; i++) expect(n.keys_[i - 1] < n.keys_[i]).toBe(true);
+    for (const k of n.keys_) {
       if (lo !== undefined) expect(k >= lo).toBe(true);
       if (hi !== undefined) expect(k < hi).toBe(true);
     }
-    if (n.kids === undefined) {
-      expect(n.vals!.length).toBe(n.keys.length);
+    if (n.kids_ === undefined) {
+      expect(n.vals_!.length).toBe(n.keys_.length);
       if (leafDepth < 0) leafDepth = depth;
       expect(depth).toBe(leafDepth);
     } else {
-      expect(n.kids.length).toBe(n.keys.length + 1);
-      n.kids.forEach((kid, i) => visit(kid, i === 0 ? lo : n.keys[i - 1], i === n.keys.length ? hi : n.keys[i], depth + 1, false));
+      expect(n.kids_.length).toBe(n.keys_.length + 1);
+      n.kids_.forEach((kid, i) => visit(kid, i === 0 ? lo : n.keys_[i - 1], i === n.keys_.length ? hi : n.keys_[i], depth + 1, false));
     }
   };
-  visit(tree.root as unknown as Node, undefined, undefined, 0, true);
+  visit(tree.root_ as unknown as Node, undefined, undefined, 0, true);
   return { nodes };
 }
 
@@ -45,30 +45,30 @@ describe("B-tree", () => {
         const model = new Map<string, number>();
         for (const o of ops) {
           if (o.kind === "set") {
-            expect(tree.set(o.k, o.v)).toBe(model.get(o.k));
+            expect(tree.set_(o.k, o.v)).toBe(model.get(o.k));
             model.set(o.k, o.v);
           } else {
-            expect(tree.remove(o.k)).toBe(model.get(o.k));
+            expect(tree.remove_(o.k)).toBe(model.get(o.k));
             model.delete(o.k);
           }
         }
         const sorted = [...model.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
         const seen: [string, number][] = [];
-        tree.each((k, v) => {
+        tree.each_((k, v) => {
           seen.push([k, v]);
         });
         expect(seen).toEqual(sorted.map((k) => [k, model.get(k)]));
-        for (const k of sorted) expect(tree.get(k)).toBe(model.get(k));
-        expect(tree.size).toBe(model.size);
-        expect(tree.last()).toBe(sorted[sorted.length - 1]);
+        for (const k of sorted) expect(tree.get_(k)).toBe(model.get(k));
+        expect(tree.size_).toBe(model.size);
+        expect(tree.last_()).toBe(sorted[sorted.length - 1]);
         const { nodes } = check(tree);
-        expect(tree.nodes).toBe(nodes);
+        expect(tree.nodes_).toBe(nodes);
         // The budget is charged for the bound on nodes, which the real tree never passes.
-        const bound = 1 + Math.ceil((2 * model.size) / tree.min);
+        const bound = 1 + Math.ceil((2 * model.size) / tree.min_);
         expect(nodes).toBeLessThanOrEqual(bound);
         let entries = 0;
         for (const [k, v] of model) entries += sizeOf(k, v);
-        expect(tree.bytes()).toBe(bound * NODE_BYTES + model.size * SLOT_BYTES + entries);
+        expect(tree.bytes_()).toBe(bound * NODE_BYTES + model.size * SLOT_BYTES + entries);
       }),
       { numRuns: 300 },
     );
@@ -76,9 +76,9 @@ describe("B-tree", () => {
 
   it("walks from a key, and stops when told", () => {
     const tree = new BTree<number>(4, () => 0);
-    for (let i = 0; i < 100; i++) tree.set("k" + String(i).padStart(3, "0"), i);
+    for (let i = 0; i < 100; i++) tree.set_("k" + String(i).padStart(3, "0"), i);
     const out: number[] = [];
-    tree.each((k, v) => {
+    tree.each_((k, v) => {
       out.push(v);
       return out.length < 5;
     }, "k050");
@@ -90,12 +90,12 @@ describe("B-tree", () => {
       fc.property(fc.array(fc.tuple(fc.string({ maxLength: 4 }), fc.nat(50)), { maxLength: 300 }), (pairs) => {
         const tree = new BTree<number>(4, (k, v) => k.length + v);
         for (const [k, v] of pairs) {
-          const old = tree.get(k);
-          const size = tree.size + (old === undefined ? 1 : 0);
-          const entries = tree.entryBytes - (old === undefined ? 0 : k.length + old) + k.length + v;
-          const predicted = tree.bytesAt(size, entries);
-          tree.set(k, v);
-          expect(tree.bytes()).toBe(predicted);
+          const old = tree.get_(k);
+          const size = tree.size_ + (old === undefined ? 1 : 0);
+          const entries = tree.entryBytes_ - (old === undefined ? 0 : k.length + old) + k.length + v;
+          const predicted = tree.bytesAt_(size, entries);
+          tree.set_(k, v);
+          expect(tree.bytes_()).toBe(predicted);
         }
       }),
     );
@@ -107,14 +107,14 @@ describe("TTL heap", () => {
     fc.assert(
       fc.property(fc.array(fc.nat(1000), { maxLength: 300 }), (ats) => {
         const h = new TtlHeap();
-        ats.forEach((a, i) => h.push(a, "k" + i));
+        ats.forEach((a, i) => h.push_(a, "k" + i));
         const out: number[] = [];
-        while (h.size() > 0) {
-          out.push(h.peekAt());
-          h.pop();
+        while (h.size_() > 0) {
+          out.push(h.peekAt_());
+          h.pop_();
         }
         expect(out).toEqual([...ats].sort((a, b) => a - b));
-        expect(h.peekAt()).toBe(Infinity);
+        expect(h.peekAt_()).toBe(Infinity);
       }),
     );
   });

@@ -150,7 +150,7 @@ describe("motedb import", { timeout: SLOW }, () => {
     expectOneLineFailure(run(["import", "sensors.json", "--board", "no-such-board", "-o", "x.img"]), 2, /unknown board 'no-such-board': known are .*puck-js/);
     expectOneLineFailure(run(["import", "sensors.json", "-o", "x.img"]), 2, /required option '--board <id>' not specified/);
     expectOneLineFailure(run(["import", "sensors.json", ...base, "--now", "soon"]), 2, /--now must be a number/);
-    expectOneLineFailure(run(["import", "sensors.json", "--board", "puck-js", "-o", "no/such/dir/x.img"]), 1, /cannot write no\/such\/dir\/x\.img/);
+    expectOneLineFailure(run(["import", "sensors.json", "--board", "puck-js", "-o", "no/such/dir/x.img", "--ram-percentage", "40"]), 1, /cannot write no\/such\/dir\/x\.img/);
     expect(existsSync(path("x.img"))).toBe(false);
   });
 });

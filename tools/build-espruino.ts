@@ -62,6 +62,13 @@ export function privateNames(): string[] {
   return [...priv].filter((n) => !pub.has(n) && !builtins.some((b) => n in b)).sort();
 }
 
+/**
+ * The core's naming convention for internal members: a trailing underscore (`tree_`, `flush_()`).
+ * They are renamed in the bundle like private ones; everything else (the public API, options, port
+ * members, stats() fields, record and image fields) keeps its name. `__proto__` is never one.
+ */
+export const INTERNAL = /^[A-Za-z$][\w$]*_$/;
+
 /** Names Espruino's lexer reserves that JavaScript does not, so esbuild may use them. */
 const ESPRUINO_ONLY_RESERVED = ["of"];
 
@@ -81,7 +88,7 @@ export async function bundleForEspruino(entry: string, plugins: Plugin[], minify
     legalComments: "none",
     external: ["Storage", "Flash"],
     plugins: plugins,
-    mangleProps: minify ? new RegExp("^(" + privateNames().join("|") + ")$") : undefined,
+    mangleProps: minify ? new RegExp("^(" + privateNames().join("|") + ")$|" + INTERNAL.source) : undefined,
     // Mangled names never become words Espruino's parser reserves (a method `in()` would not parse).
     reserveProps: /^(if|else|do|while|for|break|continue|function|return|var|let|const|this|throw|try|catch|finally|true|false|null|undefined|new|in|instanceof|switch|case|default|delete|typeof|void|debugger|class|extends|super|static|of)$/,
     logLevel: "warning",
@@ -99,7 +106,80 @@ export async function bundleForEspruino(entry: string, plugins: Plugin[], minify
       "async-await": false,
     },
   });
-  return toModule(r.outputFiles[0].text);
+  const text = toModule(r.outputFiles[0].text);
+  return minify ? shrink(text) : text;
+}
+
+/**
+ * Two rewrites esbuild's minifier does not make, for a module (toModule's output) whose every byte
+ * is RAM on a board: `void 0` becomes a variable that is never assigned, and a function that says
+ * `this.` often says it through a local instead (`let t=this`). Each uses a name that appears
+ * nowhere in the module (for `this`, nowhere in that function), so it hides nothing it should not.
+ */
+export function shrink(code: string): string {
+  const ast = acorn.parse(code, { ecmaVersion: "latest", sourceType: "script" });
+  const taken = new Set<string>();
+  walk.full(ast, (n: acorn.AnyNode) => {
+    if (n.type === "Identifier") taken.add(n.name);
+  });
+  const fresh = (): string => {
+    const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ$_";
+    for (const a of [""].concat(letters.split(""))) {
+      for (const b of letters) if (!taken.has(a + b) && !/^(do|if|in)$/.test(a + b)) return (taken.add(a + b), a + b);
+    }
+    throw new Error("shrink: no free name");
+  };
+  const edits: { start: number; end: number; text: string }[] = [];
+  // `this` belongs to the nearest enclosing function that is not an arrow.
+  const uses = new Map<acorn.Node, acorn.Node[]>();
+  walk.fullAncestor(ast, (n: acorn.AnyNode, _st: unknown, ancestors: acorn.AnyNode[]) => {
+    if (n.type !== "ThisExpression") return;
+    for (let i = ancestors.length - 2; i >= 0; i--) {
+      const a = ancestors[i];
+      if (a.type === "PropertyDefinition" || a.type === "StaticBlock") return;
+      if ((a.type === "FunctionDeclaration" || a.type === "FunctionExpression") && a.body.type === "BlockStatement") {
+        const list = uses.get(a) || [];
+        list.push(n);
+        uses.set(a, list);
+        return;
+      }
+    }
+  });
+  const undef = fresh();
+  // A function's alias is a name that appears nowhere inside it: it hides no outer name it uses.
+  const ids: acorn.Identifier[] = [];
+  walk.full(ast, (n: acorn.AnyNode) => {
+    if (n.type === "Identifier") ids.push(n);
+  });
+  for (const [fn, list] of uses) {
+    const body = (fn as acorn.Function).body as acorn.BlockStatement;
+    const inside = new Set(ids.filter((i) => i.start >= fn.start && i.end <= fn.end).map((i) => i.name));
+    const self = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".split("").find((c) => !inside.has(c) && c !== undef);
+    if (self === undefined) continue;
+    const first = body.body[0];
+    const merge = first !== undefined && first.type === "VariableDeclaration" && first.kind === "let";
+    const cost = merge ? self.length + 6 : self.length + 10;
+    if (list.length * (4 - self.length) <= cost) continue;
+    if (merge) edits.push({ start: first.start + 4, end: first.start + 4, text: self + "=this," });
+    else edits.push({ start: body.start + 1, end: body.start + 1, text: "let " + self + "=this;" });
+    for (const t of list) edits.push({ start: t.start, end: t.end, text: self });
+  }
+  let voids = 0;
+  walk.full(ast, (n: acorn.AnyNode) => {
+    if (n.type === "UnaryExpression" && n.operator === "void" && n.argument.type === "Literal" && n.argument.value === 0) {
+      edits.push({ start: n.start, end: n.end, text: undef });
+      voids++;
+    }
+  });
+  // The module is one call of a function with no parameters (toModule): `undef` becomes its parameter.
+  const open = "(function(){";
+  if (!code.startsWith(open)) throw new Error("shrink: not a module made by toModule");
+  if (voids > 0) edits.push({ start: open.length - 2, end: open.length - 2, text: undef });
+  // Last first; at one offset, a replacement before an insertion made there.
+  edits.sort((a, b) => b.start - a.start || b.end - a.end);
+  let out = code;
+  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
 }
 
 /** ESM bundle text -> Espruino module text (see the header comment). */

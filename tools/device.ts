@@ -1,10 +1,15 @@
 // npm run test:device -- --bin PATH | --port PORT [--build full|kv|both] [--script FILE] [--timeout S]
+//                        [--cases NAME,NAME...] [--each]
 //
 // Runs the conformance script (firmware/conformance.ts) against the Espruino module as it ships
 // (dist/espruino/motedb.min.js or motedb-kv.min.js, built afresh): on an Espruino interpreter
 // binary (--bin, e.g. the Linux build) or on a board through the `espruino` command-line tool
 // (--port, e.g. /dev/ttyACM0). The module is written to Storage in one run and required from
 // there by the next, as a user's program would. Exits non-zero on any failure.
+// The conformance script is stored in Storage too and required from there: code in Storage costs a
+// board only its functions, not its text. --cases runs the cases whose names contain one of the
+// given words; --each runs every case in an interpreter of its own, for boards whose RAM holds the
+// module and a case but not the module and every case (the 2630-variable build, a Puck.js).
 // --script FILE runs FILE (JavaScript) after the module instead of the conformance script: for
 // measurements by hand. It finds the module with require("motedb").
 
@@ -27,27 +32,33 @@ interface Outcome {
 /** Bytes of the module a script carries: a script is RAM too, and small boards have little. */
 const CHUNK = 2048;
 
+/** The Storage file the conformance script is kept in. */
+const TEST_FILE = "mtest";
+
 /**
- * Scripts that store the module in Storage, a chunk each: the first creates the file at full
- * size, the others fill it in place, the last checks it arrived whole.
+ * Scripts that store `text` in Storage as file `name`, a chunk each: the first creates the file at
+ * full size, the others fill it in place, the last checks it arrived whole.
  */
-function storeScripts(module: string): string[] {
+function storeScripts(name: string, text: string): string[] {
   const out: string[] = [];
-  for (let at = 0; at < module.length; at += CHUNK) {
-    const chunk = JSON.stringify(module.slice(at, at + CHUNK));
+  const file = JSON.stringify(name);
+  for (let at = 0; at < text.length; at += CHUNK) {
+    const chunk = JSON.stringify(text.slice(at, at + CHUNK));
     let s = "echo(0);\nvar S=require('Storage');\n";
-    s += at === 0 ? "S.erase('motedb');S.write('motedb'," + chunk + ",0," + module.length + ");\n" : "S.write('motedb'," + chunk + "," + at + ");\n";
-    if (at + CHUNK >= module.length) s += "print(S.read('motedb').length===" + module.length + "?'stored':'FAIL storing the module');\n";
+    s += at === 0 ? "S.erase(" + file + ");S.write(" + file + "," + chunk + ",0," + text.length + ");\n" : "S.write(" + file + "," + chunk + "," + at + ");\n";
+    if (at + CHUNK >= text.length) s += "print(S.read(" + file + ").length===" + text.length + "?'stored':'FAIL storing " + name + "');\n";
     else s += "print('chunk');\n";
     out.push(s);
   }
   return out;
 }
 
-/** The script that runs the conformance cases (or a given script) against the stored module. */
-async function testScript(kind: EspruinoBuild, script: string | undefined): Promise<string> {
-  const body = script !== undefined ? readFileSync(script, "utf8") : await bundleForEspruino(join(ROOT, "firmware/conformance-espruino.ts"), [], true);
-  return "echo(0);\nvar CONFORMANCE_QUERIES=" + (kind === "full") + ";\n" + body;
+/** The script that runs the stored conformance cases (`only` those, or lists them), or a given script. */
+function testScript(kind: EspruinoBuild, script: string | undefined, only: string[] | undefined, list: boolean): string {
+  let s = "echo(0);\nvar CONFORMANCE_QUERIES=" + (kind === "full") + ";\n";
+  if (script !== undefined) return s + readFileSync(script, "utf8");
+  s += "var CONFORMANCE_ONLY=" + (only === undefined ? "undefined" : JSON.stringify(only)) + ";\nvar CONFORMANCE_LIST=" + list + ";\n";
+  return s + "require(" + JSON.stringify(TEST_FILE) + ");\n";
 }
 
 /** Lines the interpreter printed after its banner, without \r and prompt noise. */
@@ -114,33 +125,69 @@ function espruinoCliMissing(): boolean {
   return r.status !== 0 && !/USAGE/i.test((r.stdout || "") + (r.stderr || ""));
 }
 
-async function runBuild(kind: EspruinoBuild, o: { bin?: string; port?: string; script?: string; timeout: number }): Promise<boolean> {
+interface RunOptions {
+  bin?: string;
+  port?: string;
+  script?: string;
+  timeout: number;
+  cases?: string[];
+  each: boolean;
+}
+
+async function runBuild(kind: EspruinoBuild, o: RunOptions): Promise<boolean> {
   const module = await bundleMoteDB(kind);
   const dir = mkdtempSync(join(tmpdir(), "motedb-device-"));
   const run = (file: string, code: string, until: RegExp) =>
     o.bin !== undefined ? runBinary(o.bin, dir, file, code, o.timeout) : runPort(o.port as string, dir, file, code, o.timeout, until);
   console.log("== " + kind + " build (" + module.length + " bytes) on " + (o.bin !== undefined ? o.bin : o.port));
   try {
-    const scripts = storeScripts(module);
-    for (let i = 0; i < scripts.length; i++) {
-      const last = i === scripts.length - 1;
-      const stored = await run("store" + i + ".js", scripts[i], last ? /^stored$|^FAIL/ : /^chunk$/);
-      if (!stored.lines.includes(last ? "stored" : "chunk")) {
-        console.log(stored.lines.join("\n"));
-        console.log("FAIL the module could not be written to Storage");
+    const files: [string, string][] = [["motedb", module]];
+    if (o.script === undefined) files.push([TEST_FILE, await bundleForEspruino(join(ROOT, "firmware/conformance-espruino.ts"), [], true)]);
+    for (const [name, text] of files) {
+      const scripts = storeScripts(name, text);
+      for (let i = 0; i < scripts.length; i++) {
+        const last = i === scripts.length - 1;
+        const stored = await run("store" + i + ".js", scripts[i], last ? /^stored$|^FAIL/ : /^chunk$/);
+        if (!stored.lines.includes(last ? "stored" : "chunk")) {
+          console.log(stored.lines.join("\n"));
+          console.log("FAIL " + name + " could not be written to Storage");
+          return false;
+        }
+      }
+    }
+    if (o.script !== undefined) {
+      const r = await run("test.js", testScript(kind, o.script, undefined, false), SUMMARY);
+      for (const l of r.lines) console.log(l);
+      return r.code === 0 || r.code === null;
+    }
+    // Parts: every case alone (--each), the cases asked for (--cases), or all at once.
+    let parts: (string[] | undefined)[] = [o.cases];
+    if (o.each) {
+      const listed = await run("list.js", testScript(kind, undefined, o.cases, true), SUMMARY);
+      parts = listed.lines.filter((l) => l.startsWith("case ")).map((l) => [l.slice(5)]);
+      if (parts.length === 0) {
+        console.log(listed.lines.join("\n"));
+        console.log("FAIL no cases listed");
         return false;
       }
     }
-    const r = await run("test.js", await testScript(kind, o.script), SUMMARY);
-    for (const l of r.lines) console.log(l);
-    if (o.script !== undefined) return r.code === 0 || r.code === null;
-    const summary = r.lines.map((l) => SUMMARY.exec(l)).find((m) => m !== null);
-    if (r.timedOut) console.log("FAIL timed out after " + o.timeout + " s");
-    if (!summary) {
-      console.log("FAIL no summary line: the script stopped early (out of memory, or an uncaught error above)");
-      return false;
+    let passed = 0;
+    let failed = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const r = await run("test" + i + ".js", testScript(kind, undefined, parts[i], false), SUMMARY);
+      for (const l of r.lines) if (!(o.each && SUMMARY.test(l))) console.log(l);
+      const summary = r.lines.map((l) => SUMMARY.exec(l)).find((m) => m !== null);
+      if (r.timedOut) console.log("FAIL timed out after " + o.timeout + " s");
+      if (!summary) {
+        console.log("FAIL no summary line" + (parts[i] !== undefined ? " (" + (parts[i] as string[]).join(",") + ")" : "") + ": the script stopped early (out of memory, or an uncaught error above)");
+        failed++;
+        continue;
+      }
+      passed += Number(summary[1]);
+      failed += Number(summary[2]) + (r.lines.some((l) => l.startsWith("Uncaught")) ? 1 : 0);
     }
-    return Number(summary[2]) === 0 && !r.lines.some((l) => l.startsWith("Uncaught"));
+    if (o.each) console.log(passed + " passed, " + failed + " failed");
+    return failed === 0 && passed > 0;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -153,9 +200,11 @@ const program = new Command()
   .option("--port <port>", "a board's serial port, through the espruino CLI")
   .option("--build <which>", "full, kv or both", "both")
   .option("--script <file>", "run this JavaScript file after the module instead of the conformance script")
-  .option("--timeout <seconds>", "give up after this long", "120")
+  .option("--timeout <seconds>", "give up after this long (each run)", "120")
+  .option("--cases <names>", "run only the cases whose names contain one of these words (comma-separated)")
+  .option("--each", "run every case in an interpreter of its own (boards with little RAM)")
   .parse();
-const opts = program.opts<{ bin?: string; port?: string; build: string; script?: string; timeout: string }>();
+const opts = program.opts<{ bin?: string; port?: string; build: string; script?: string; timeout: string; cases?: string; each?: boolean }>();
 if ((opts.bin === undefined) === (opts.port === undefined)) {
   console.error("give exactly one of --bin PATH or --port PORT");
   process.exit(2);
@@ -172,6 +221,8 @@ for (const kind of kinds) {
     port: opts.port,
     script: opts.script !== undefined ? resolve(opts.script) : undefined,
     timeout: Number(opts.timeout),
+    cases: opts.cases !== undefined ? opts.cases.split(",") : undefined,
+    each: opts.each === true,
   });
   if (!passed) ok = false;
 }

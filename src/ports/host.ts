@@ -13,6 +13,8 @@ export interface Board {
   runtime: string;
   freeBytes: number;
   ramPercentage: number;
+  /** Bytes of the board's RAM a byte of the budget's count costs (Memory.scale), measured per runtime. */
+  scale?: number;
   flash: { pageSize: number; pageCount: number; granularity: number; region?: string };
   [fact: string]: unknown;
 }
@@ -49,12 +51,14 @@ export function loadBoard(id: string): Board {
   return JSON.parse(readFileSync(join(boardsDir(), id + ".json"), "utf8")) as Board;
 }
 
-/** A memory port that reports a board's free RAM at boot, or a given number of bytes. */
+/**
+ * A memory port that reports a board's free RAM at boot and its scale, so that the simulator refuses
+ * a write where the board would; or a given number of bytes (scale 1).
+ */
 export function hostMemory(board?: string | number): Memory {
-  const free = typeof board === "number" ? board : loadBoard(board === undefined ? DEFAULT_BOARD : board).freeBytes;
-  return {
-    free: () => free,
-  };
+  if (typeof board === "number") return { free: () => board };
+  const b = loadBoard(board === undefined ? DEFAULT_BOARD : board);
+  return { free: () => b.freeBytes, scale: b.scale };
 }
 
 export function hostClock(): Clock {
