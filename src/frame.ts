@@ -12,6 +12,8 @@ export const FRAME_KIND = 0x46; // "F"
 export const F_LAST = 1;
 /** kind u8, flags u8, index u16, record count u16, records' length u16, flush id u32, time u32, CRC u32. */
 export const FRAME_HEADER = 20;
+/** Most bytes of records in one frame: its length field is a u16. Larger pages hold several frames. */
+export const MAX_FRAME_BYTES = 65535;
 
 export interface FrameHead {
   last_: boolean;

@@ -8,7 +8,7 @@
 import { fill, fromUtf8 } from "./bytes";
 import { decode } from "./codec";
 import { E_FULL, E_TOO_LARGE, errorCode, moteError } from "./errors";
-import { blankRange, encodeFrameHeader, Found, FRAME_HEADER, FrameHead, ReadFn, scanPage } from "./frame";
+import { blankRange, encodeFrameHeader, Found, FRAME_HEADER, FrameHead, ReadFn, scanPage, MAX_FRAME_BYTES } from "./frame";
 import { align, blank, dataAt, encodePageHeader, markAt, P_BAD, P_BLANK, P_GOOD, P_OBSOLETE, readPageHeader } from "./page";
 import { Flash } from "./ports";
 import { readRecordHead, recordOk, T_PUT } from "./record";
@@ -103,9 +103,9 @@ function defineFlashLog() {
       };
     }
 
-    /** The largest record a frame can hold. */
+    /** The largest record a frame can hold: what a page leaves after its header and a frame header, up to a frame's limit. */
     maxRecord_(): number {
-      return this.P - this.D0 - FRAME_HEADER;
+      return Math.min(this.P - this.D0 - FRAME_HEADER, MAX_FRAME_BYTES);
     }
 
     head_(): number {
@@ -292,13 +292,13 @@ function defineFlashLog() {
       let done = false;
       while (!done) {
         const need = i < recs.length ? recs[i].length : 0;
-        if (FRAME_HEADER + need > P - this.D0) throw moteError(E_TOO_LARGE, "record of " + need + " bytes over a page");
+        if (need > this.maxRecord_()) throw moteError(E_TOO_LARGE, "record of " + need + " bytes over a frame");
         let h = this.head_();
         if (h < 0 || this.used_[h] + FRAME_HEADER + need > P) h = this.take_(gc);
         const pos = this.used_[h];
         let j = i;
         let len = 0;
-        while (j < recs.length && pos + FRAME_HEADER + len + recs[j].length <= P) {
+        while (j < recs.length && pos + FRAME_HEADER + len + recs[j].length <= P && len + recs[j].length <= MAX_FRAME_BYTES) {
           len += recs[j].length;
           j++;
         }

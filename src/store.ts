@@ -72,7 +72,7 @@ function defineStore() {
     timeDirty_: boolean;
 
     constructor(flash: Flash, o: Settings, tree: BTree<Rec>, budget: number) {
-      if (flash.pageSize > 65536 || flash.pageSize < 128) throw moteError(E_OPTION, "pageSize: 128..65536");
+      if (flash.pageSize > 16777216 || flash.pageSize < 128) throw moteError(E_OPTION, "pageSize: 128..16777216");
       if (flash.pageCount < 4) throw moteError(E_OPTION, "pageCount: 4 or more");
       this.log_ = newFlashLog(flash, new Retry(o.clock, o.maxRetries, o.retryDelay, o.lockTimeout));
       this.tree_ = tree;
@@ -167,8 +167,8 @@ function defineStore() {
         if (old !== undefined && old.at < 0) delta -= this.unit_(old.s);
         if (r !== undefined) {
           r.s = recordSize(changes[i].k, tagBytes(r.g), r.v as string);
-          if (r.s + FRAME_HEADER > this.P - this.log_.D0) {
-            throw moteError(E_TOO_LARGE, "record of " + r.s + " bytes over a page");
+          if (r.s > this.log_.maxRecord_()) {
+            throw moteError(E_TOO_LARGE, "record of " + r.s + " bytes over a frame");
           }
           if (r.s > big) big = r.s;
           delta += this.unit_(r.s);

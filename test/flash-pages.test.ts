@@ -1,0 +1,34 @@
+// Pages larger than a frame's 64 KB limit (the 128 KB sectors of an STM32F4, say): a flush is
+// split into several frames within a page, and everything reads back after a reopen.
+import { describe, expect, it } from "vitest";
+import { MoteDB, SimFlash } from "../src/index";
+import { hostMemory } from "../src/ports/host";
+import { codeOf, ManualClock } from "./helpers";
+
+describe("large flash pages", () => {
+  it("stores and recovers a flush bigger than one frame on 128 KB pages", () => {
+    const flash = new SimFlash(131072, 8, 4);
+    const clock = new ManualClock();
+    const opts = { inMemory: false, flash, memory: hostMemory(100_000_000), clock };
+    const db = new MoteDB(opts);
+    const big = "x".repeat(7000);
+    // 30 records of ~7 KB in one batch: ~210 KB, more than a page and than three frames.
+    const items = Array.from({ length: 30 }, (_, i) => ["k" + String(i).padStart(2, "0"), { i, big }]);
+    db.putBatch(items);
+    db.flush();
+    db.put("after", { ok: true });
+    db.close();
+    const again = new MoteDB(opts);
+    expect(again.count()).toBe(31);
+    expect(again.get("k29")).toEqual({ i: 29, big });
+    expect(again.get("after")).toEqual({ ok: true });
+    again.close();
+  });
+
+  it("refuses a record larger than a frame can hold, whatever the page size", () => {
+    const flash = new SimFlash(131072, 8, 4);
+    const db = new MoteDB({ inMemory: false, flash, memory: hostMemory(100_000_000), clock: new ManualClock(), maxValueSize: 200_000 });
+    expect(codeOf(() => db.put("huge", "y".repeat(70_000)))).toBe("E_TOO_LARGE");
+    expect(db.count()).toBe(0);
+  });
+});
