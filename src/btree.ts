@@ -31,25 +31,16 @@ interface Split<V> {
   right_: BNode<V>;
 }
 
-/** First index whose key is >= k. */
-function lowerBound(keys: string[], k: string): number {
+/**
+ * First index whose key is >= k, or with `upper` the first whose key is > k: the child of an inner
+ * node that may hold k.
+ */
+function bound(keys: string[], k: string, upper: boolean): number {
   let lo = 0;
   let hi = keys.length;
   while (lo < hi) {
     const mid = Math.floor((lo + hi) / 2);
-    if (keys[mid] < k) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index whose key is > k: the child of an inner node that may hold k. */
-function upperBound(keys: string[], k: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (keys[mid] <= k) lo = mid + 1;
+    if (keys[mid] < k || (upper && keys[mid] === k)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -86,8 +77,8 @@ export class BTree<V> {
 
   get_(key: string): V | undefined {
     let n = this.root_;
-    while (n.kids_ !== undefined) n = n.kids_[upperBound(n.keys_, key)];
-    const i = lowerBound(n.keys_, key);
+    while (n.kids_ !== undefined) n = n.kids_[bound(n.keys_, key, true)];
+    const i = bound(n.keys_, key, false);
     return i < n.keys_.length && n.keys_[i] === key ? (n.vals_ as V[])[i] : undefined;
   }
 
@@ -108,7 +99,7 @@ export class BTree<V> {
   private insert_(n: BNode<V>, key: string, v: V): { old: V | undefined; split: Split<V> | undefined } {
     if (n.kids_ === undefined) {
       const vals = n.vals_ as V[];
-      const i = lowerBound(n.keys_, key);
+      const i = bound(n.keys_, key, false);
       if (i < n.keys_.length && n.keys_[i] === key) {
         const old = vals[i];
         vals[i] = v;
@@ -118,7 +109,7 @@ export class BTree<V> {
       vals.splice(i, 0, v);
       return { old: undefined, split: n.keys_.length > this.fanout_ ? this.splitLeaf_(n) : undefined };
     }
-    const i = upperBound(n.keys_, key);
+    const i = bound(n.keys_, key, true);
     const r = this.insert_(n.kids_[i], key, v);
     if (r.split !== undefined) {
       n.keys_.splice(i, 0, r.split.sep_);
@@ -164,14 +155,14 @@ export class BTree<V> {
 
   private drop_(n: BNode<V>, key: string): V | undefined {
     if (n.kids_ === undefined) {
-      const i = lowerBound(n.keys_, key);
+      const i = bound(n.keys_, key, false);
       if (i >= n.keys_.length || n.keys_[i] !== key) return undefined;
       const old = (n.vals_ as V[])[i];
       n.keys_.splice(i, 1);
       (n.vals_ as V[]).splice(i, 1);
       return old;
     }
-    const i = upperBound(n.keys_, key);
+    const i = bound(n.keys_, key, true);
     const old = this.drop_(n.kids_[i], key);
     if (old !== undefined && n.kids_[i].keys_.length < this.min_) this.rebalance_(n, i);
     return old;
@@ -238,12 +229,12 @@ export class BTree<V> {
   private walk(n: BNode<V>, fn: (key: string, v: V) => boolean | void, from: string | undefined): boolean {
     if (n.kids_ === undefined) {
       const vals = n.vals_ as V[];
-      for (let i = from === undefined ? 0 : lowerBound(n.keys_, from); i < n.keys_.length; i++) {
+      for (let i = from === undefined ? 0 : bound(n.keys_, from, false); i < n.keys_.length; i++) {
         if (fn(n.keys_[i], vals[i]) === false) return false;
       }
       return true;
     }
-    for (let i = from === undefined ? 0 : upperBound(n.keys_, from); i < n.kids_.length; i++) {
+    for (let i = from === undefined ? 0 : bound(n.keys_, from, true); i < n.kids_.length; i++) {
       if (!this.walk(n.kids_[i], fn, from)) return false;
     }
     return true;

@@ -12,17 +12,12 @@ export function u8(n: number): string {
 }
 
 export function u16(n: number): string {
-  return String.fromCharCode(Math.floor(n / 256) % 256) + String.fromCharCode(n % 256);
+  return u8(Math.floor(n / 256) % 256) + u8(n % 256);
 }
 
 /** Big-endian, 0 <= n < 2^32. */
 export function u32(n: number): string {
-  return (
-    String.fromCharCode(Math.floor(n / 16777216) % 256) +
-    String.fromCharCode(Math.floor(n / 65536) % 256) +
-    String.fromCharCode(Math.floor(n / 256) % 256) +
-    String.fromCharCode(n % 256)
-  );
+  return u16(Math.floor(n / 65536)) + u16(n % 65536);
 }
 
 export function readU16(s: string, at: number): number {
@@ -30,22 +25,22 @@ export function readU16(s: string, at: number): number {
 }
 
 export function readU32(s: string, at: number): number {
-  return ((s.charCodeAt(at) * 256 + s.charCodeAt(at + 1)) * 256 + s.charCodeAt(at + 2)) * 256 + s.charCodeAt(at + 3);
+  return readU16(s, at) * 65536 + readU16(s, at + 2);
 }
 
 /** Unsigned LEB128: seven bits a byte, low first, high bit set on all bytes but the last. */
 export function varint(n: number): string {
   let out = "";
   while (n >= 128) {
-    out += String.fromCharCode((n % 128) + 128);
+    out += u8((n % 128) + 128);
     n = Math.floor(n / 128);
   }
-  return out + String.fromCharCode(n);
+  return out + u8(n);
 }
 
 /** A string of `n` bytes of value `b`. */
 export function fill(b: number, n: number): string {
-  let one = String.fromCharCode(b);
+  let one = u8(b);
   let out = "";
   while (n > 0) {
     if (n % 2 === 1) out += one;
@@ -60,6 +55,18 @@ function isAscii(s: string): boolean {
     if (s.charCodeAt(i) > 127) return false;
   }
   return true;
+}
+
+/** The UTF-8 bytes of code point c: a lead byte that says how many six-bit continuation bytes follow. */
+function utf8Char(c: number): string {
+  if (c < 0x80) return u8(c);
+  const n = c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
+  let tail = "";
+  for (let k = 0; k < n; k++) {
+    tail = u8(0x80 + (c % 64)) + tail;
+    c = Math.floor(c / 64);
+  }
+  return u8((n === 1 ? 0xc0 : n === 2 ? 0xe0 : 0xf0) + c) + tail;
 }
 
 /**
@@ -80,20 +87,7 @@ export function utf8(s: string): string {
         c = 0xfffd;
       }
     }
-    if (c < 0x80) {
-      out.push(String.fromCharCode(c));
-    } else if (c < 0x800) {
-      out.push(String.fromCharCode(0xc0 + Math.floor(c / 64)) + String.fromCharCode(0x80 + (c % 64)));
-    } else if (c < 0x10000) {
-      out.push(String.fromCharCode(0xe0 + Math.floor(c / 4096)) + String.fromCharCode(0x80 + (Math.floor(c / 64) % 64)) + String.fromCharCode(0x80 + (c % 64)));
-    } else {
-      out.push(
-        String.fromCharCode(0xf0 + Math.floor(c / 262144)) +
-          String.fromCharCode(0x80 + (Math.floor(c / 4096) % 64)) +
-          String.fromCharCode(0x80 + (Math.floor(c / 64) % 64)) +
-          String.fromCharCode(0x80 + (c % 64)),
-      );
-    }
+    out.push(utf8Char(c));
   }
   return out.join("");
 }

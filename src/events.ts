@@ -40,7 +40,4 @@ export class Events {
       }
     }
   }
-  count_(name: string): number {
-    return this.list_(name).length;
-  }
 }

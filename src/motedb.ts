@@ -13,7 +13,7 @@ import { MoteOptions, settle, Settings } from "./options";
 import { currentPlatform, Flash } from "./ports";
 import { compileQuery, Query } from "./query";
 import { rec, Rec, recBytes } from "./record";
-import { FlashStats, newStore, Store } from "./store";
+import { FlashStats, Store } from "./store";
 
 /** The latest expiry the flash format can hold (seconds, unsigned 32-bit). */
 const MAX_EXPIRY = 4294967295;
@@ -419,7 +419,7 @@ export class MoteDB {
 
   /** Open flash mode: rebuild the index from the log, drop what expired, resume the clock and the keys. */
   private recover_(flash: Flash): void {
-    const s = newStore(flash, this.opts_, this.tree_, this.budget_);
+    const s = new Store(flash, this.opts_, this.tree_, this.budget_);
     this.store_ = s;
     const t = s.open_();
     if (t > this.clockTime_) this.clockTime_ = t;

@@ -54,8 +54,10 @@ export interface Settings {
   scheduler: Scheduler | undefined;
 }
 
-const NUMBERS = [
-  // name, default, min, max
+/** Every option but the ports: its name, its default, and for a number the range it must be in. */
+const OPTIONS: [string, number | boolean, number, number][] = [
+  ["inMemory", true, 0, 0],
+  ["adaptiveThreshold", true, 0, 0],
   ["ramPercentage", 15, 0.01, 100],
   ["ttlCheckInterval", 60, 0.001, 1e9],
   ["cleanupInterval", 3600, 0.001, 1e9],
@@ -67,11 +69,8 @@ const NUMBERS = [
   ["maxValueSize", 8192, 16, 1e7],
   ["maxKeyLength", 64, 1, KEY_LIMIT],
 ];
-const BOOLEANS = [
-  ["inMemory", true],
-  ["adaptiveThreshold", true],
-];
-const PORTS = ["flash", "memory", "clock", "scheduler"];
+/** The ports, in the order their defaults are made: flash last, as flash mode alone needs one. */
+const PORTS = ["memory", "clock", "scheduler", "flash"];
 
 function bad(msg: string): never {
   throw moteError(E_OPTION, msg);
@@ -87,31 +86,27 @@ export function settle(options: unknown): Settings {
   if (typeof o !== "object") bad("options are an object");
   const known: string[] = PORTS.slice();
   const s: Record<string, unknown> = {};
-  for (let i = 0; i < NUMBERS.length; i++) {
-    const name = NUMBERS[i][0] as string;
+  for (let i = 0; i < OPTIONS.length; i++) {
+    const row = OPTIONS[i];
+    const name = row[0];
     known.push(name);
-    const v = has(o, name) ? o[name] : NUMBERS[i][1];
-    if (typeof v !== "number" || v !== v || v < (NUMBERS[i][2] as number) || v > (NUMBERS[i][3] as number)) {
-      bad(name + ": " + NUMBERS[i][2] + ".." + NUMBERS[i][3]);
+    const v = has(o, name) ? o[name] : row[1];
+    if (typeof v !== typeof row[1] || (typeof v === "number" && !(v >= row[2] && v <= row[3]))) {
+      bad(name + ": " + (typeof v === "number" ? row[2] + ".." + row[3] : "true or false"));
     }
-    s[name] = v;
-  }
-  for (let i = 0; i < BOOLEANS.length; i++) {
-    const name = BOOLEANS[i][0] as string;
-    known.push(name);
-    const v = has(o, name) ? o[name] : BOOLEANS[i][1];
-    if (typeof v !== "boolean") bad(name + ": true or false");
     s[name] = v;
   }
   const names = Object.keys(o);
   for (let i = 0; i < names.length; i++) {
     if (known.indexOf(names[i]) < 0) bad("unknown option " + names[i]);
   }
-  const p = currentPlatform();
-  s.memory = has(o, "memory") ? o.memory : p.memory !== undefined ? p.memory() : undefined;
-  s.clock = has(o, "clock") ? o.clock : p.clock !== undefined ? p.clock() : undefined;
-  s.scheduler = has(o, "scheduler") ? o.scheduler : p.scheduler !== undefined ? p.scheduler() : undefined;
-  s.flash = has(o, "flash") ? o.flash : !s.inMemory && p.flash !== undefined ? p.flash() : undefined;
+  // A port left out is the platform's default (a flash port only in flash mode).
+  const p = currentPlatform() as unknown as Record<string, ((this: unknown) => unknown) | undefined>;
+  for (let i = 0; i < PORTS.length; i++) {
+    const name = PORTS[i];
+    const make = p[name];
+    s[name] = has(o, name) ? o[name] : make !== undefined && (name !== "flash" || !s.inMemory) ? p[name]!() : undefined;
+  }
   if (s.memory === undefined || typeof (s.memory as Memory).free !== "function") bad("memory port needs free()");
   if (s.clock === undefined || typeof (s.clock as Clock).now !== "function") bad("clock port needs now()");
   if (!s.inMemory && s.flash === undefined) bad("flash mode needs a flash port");

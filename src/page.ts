@@ -30,13 +30,10 @@ export function dataAt(g: number): number {
   return markAt(g) + g;
 }
 
-function isBlank(s: string): boolean {
+/** Whether every byte of s is 0xFF: erased flash. */
+export function blank(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== 255) return false;
   return true;
-}
-
-export function blank(s: string): boolean {
-  return isBlank(s);
 }
 
 /** The header bytes, padded with 0xFF to the mark's offset. */
@@ -60,7 +57,7 @@ export const P_GOOD = 3;
  */
 export function readPageHeader(s: string, pageSize: number, pageCount: number, g: number): { state: number; h: PageHeader | undefined } {
   const head = s.substring(0, PAGE_HEADER);
-  if (isBlank(head)) return { state: P_BLANK, h: undefined };
+  if (blank(head)) return { state: P_BLANK, h: undefined };
   if (head.substring(0, 4) !== MAGIC || crc32(head.substring(0, 24)) !== readU32(head, 24)) return { state: P_BAD, h: undefined };
   const version = head.charCodeAt(4);
   if (version > FORMAT_VERSION) throw moteError(E_CORRUPT, "the flash image has format version " + version + ": update MoteDB");

@@ -22,9 +22,11 @@ export interface Query {
   limit_: number;
 }
 
-type Pred = (doc: unknown, tags: string[] | undefined) => boolean;
-/** A condition on the values a path reaches (none when the field is missing). */
-type Cond = (vals: unknown[]) => boolean;
+/**
+ * What a query compiles to: tests of a document and its tags (a query document), or of the values a
+ * path reaches, none when the field is missing (a field's condition). Both combine the same way.
+ */
+type Test = (this: void, a: unknown, tags?: string[]) => boolean;
 
 /** The query of no query: every record. */
 function always(): boolean {
@@ -45,6 +47,11 @@ export function compileQuery(q: unknown): Query {
 
   function isObject(v: unknown): boolean {
     return v !== undefined && typeof v === "object" && !isNull(v) && !Array.isArray(v) && isPlainObject(v as object);
+  }
+
+  /** An array (a Lua build's null is a table that could pass for an empty one). */
+  function isList(v: unknown): boolean {
+    return Array.isArray(v) && !isNull(v);
   }
 
   function isOperatorName(k: string): boolean {
@@ -86,118 +93,106 @@ export function compileQuery(q: unknown): Query {
     return typeof c === "object" && !isNull(c) && encode(c, Infinity) === enc;
   }
 
-  /** Values a path reaches, and array elements of those values: what comparisons look at. */
-  function expand(vals: unknown[]): unknown[] {
-    const out: unknown[] = [];
+  /** Whether test passes for one of vals or, with `elements`, one element of an array among them. */
+  function some(vals: unknown[], elements: boolean, test: (this: void, v: unknown) => boolean): boolean {
     for (let i = 0; i < vals.length; i++) {
       const v = vals[i];
-      out.push(v);
-      if (Array.isArray(v) && !isNull(v)) for (let j = 0; j < v.length; j++) out.push(v[j]);
+      if (test(v)) return true;
+      if (elements && isList(v) && some(v as unknown[], false, test)) return true;
     }
-    return out;
+    return false;
   }
 
-  function eqCond(x: unknown): Cond {
+  /** Whether any of the tests passes, or with `every`, whether all of them do. */
+  function join(tests: Test[], every: boolean): Test {
+    return function (a: unknown, tags?: string[]): boolean {
+      for (let i = 0; i < tests.length; i++) if (tests[i](a, tags) !== every) return !every;
+      return every;
+    };
+  }
+
+  function not(t: Test): Test {
+    return function (a: unknown, tags?: string[]): boolean {
+      return !t(a, tags);
+    };
+  }
+
+  /** $eq: a value, or an element of one, equals x; a null also matches a missing field. */
+  function eq(x: unknown): Test {
     const enc = operand(x);
-    return function (vals: unknown[]): boolean {
-      if (isNull(x) && vals.length === 0) return true;
-      const all = expand(vals);
-      for (let i = 0; i < all.length; i++) if (equal(all[i], x, enc)) return true;
-      return false;
+    return function (vals: unknown): boolean {
+      const vs = vals as unknown[];
+      return (isNull(x) && vs.length === 0) || some(vs, true, function (v: unknown): boolean {
+        return equal(v, x, enc);
+      });
     };
   }
 
-  function inCond(list: unknown, op: string): Cond {
+  /** One $eq a value of the operand array, for $in, $nin and $all. */
+  function eqs(list: unknown, op: string): Test[] {
     if (!Array.isArray(list)) bad(op + " takes an array");
-    const conds: Cond[] = [];
-    for (let i = 0; i < (list as unknown[]).length; i++) conds.push(eqCond((list as unknown[])[i]));
-    return function (vals: unknown[]): boolean {
-      for (let i = 0; i < conds.length; i++) if (conds[i](vals)) return true;
-      return false;
-    };
+    const tests: Test[] = [];
+    for (let i = 0; i < (list as unknown[]).length; i++) tests.push(eq((list as unknown[])[i]));
+    return tests;
   }
 
-  function orderCond(op: string, x: unknown): Cond {
-    const t = typeof x;
-    if ((t !== "number" && t !== "string") || x !== x) bad(op + " takes a number or a string");
-    return function (vals: unknown[]): boolean {
-      const all = expand(vals);
-      for (let i = 0; i < all.length; i++) {
-        const a = all[i] as number;
-        const b = x as number;
-        if (typeof a === t && (op === "$gt" ? a > b : op === "$gte" ? a >= b : op === "$lt" ? a < b : a <= b)) return true;
-      }
-      return false;
-    };
-  }
-
-  function not(c: Cond): Cond {
-    return function (vals: unknown[]): boolean {
-      return !c(vals);
-    };
-  }
-
-  function operatorCond(op: string, x: unknown, depth: number): Cond {
-    if (op === "$eq") return eqCond(x);
-    if (op === "$ne") return not(eqCond(x));
-    if (op === "$gt" || op === "$gte" || op === "$lt" || op === "$lte") return orderCond(op, x);
-    if (op === "$in") return inCond(x, op);
-    if (op === "$nin") return not(inCond(x, op));
+  function operatorTest(op: string, x: unknown, depth: number): Test {
+    if (op === "$eq") return eq(x);
+    if (op === "$ne") return not(eq(x));
+    if (op === "$in") return join(eqs(x, op), false);
+    if (op === "$nin") return not(join(eqs(x, op), false));
+    if (op === "$all") {
+      // Every value must be there; an empty $all matches nothing (any of no tests).
+      const all = eqs(x, op);
+      return join(all, all.length > 0);
+    }
+    if (op === "$gt" || op === "$gte" || op === "$lt" || op === "$lte") {
+      const t = typeof x;
+      if ((t !== "number" && t !== "string") || x !== x) bad(op + " takes a number or a string");
+      const b = x as number;
+      return function (vals: unknown): boolean {
+        return some(vals as unknown[], true, function (v: unknown): boolean {
+          const a = v as number;
+          return typeof v === t && (op === "$gt" ? a > b : op === "$gte" ? a >= b : op === "$lt" ? a < b : a <= b);
+        });
+      };
+    }
     if (op === "$exists") {
       if (typeof x !== "boolean") bad("$exists takes a boolean");
-      return function (vals: unknown[]): boolean {
-        return (vals.length > 0) === x;
+      return function (vals: unknown): boolean {
+        return ((vals as unknown[]).length > 0) === x;
       };
     }
     if (op === "$size") {
-      const n = count(x, "$size");
-      return function (vals: unknown[]): boolean {
-        for (let i = 0; i < vals.length; i++) {
-          const v = vals[i];
-          if (Array.isArray(v) && !isNull(v) && v.length === n) return true;
-        }
-        return false;
+      const n = count(x, op);
+      return function (vals: unknown): boolean {
+        return some(vals as unknown[], false, function (v: unknown): boolean {
+          return isList(v) && (v as unknown[]).length === n;
+        });
       };
     }
     if (op === "$contains") {
       const enc = operand(x);
-      return function (vals: unknown[]): boolean {
-        for (let i = 0; i < vals.length; i++) {
-          const v = vals[i];
-          if (typeof v === "string") {
-            if (typeof x === "string" && v.indexOf(x) >= 0) return true;
-          } else if (Array.isArray(v) && !isNull(v)) {
-            for (let j = 0; j < v.length; j++) if (equal(v[j], x, enc)) return true;
-          }
-        }
-        return false;
-      };
-    }
-    if (op === "$all") {
-      if (!Array.isArray(x)) bad("$all takes an array");
-      const conds: Cond[] = [];
-      for (let i = 0; i < (x as unknown[]).length; i++) conds.push(eqCond((x as unknown[])[i]));
-      return function (vals: unknown[]): boolean {
-        if (conds.length === 0) return false;
-        for (let i = 0; i < conds.length; i++) if (!conds[i](vals)) return false;
-        return true;
+      return function (vals: unknown): boolean {
+        return some(vals as unknown[], false, function (v: unknown): boolean {
+          if (typeof v === "string") return typeof x === "string" && v.indexOf(x) >= 0;
+          return isList(v) && some(v as unknown[], false, function (e: unknown): boolean {
+            return equal(e, x, enc);
+          });
+        });
       };
     }
     if (op === "$elemMatch") {
       if (!isObject(x)) bad("$elemMatch takes an object");
       // Operators apply to each element itself; field names to each element as a document.
-      const onValue = isOperatorObject(x) ? condition(x, depth + 1) : undefined;
-      const onDoc = onValue === undefined ? document(x, depth + 1, false) : undefined;
-      return function (vals: unknown[]): boolean {
-        for (let i = 0; i < vals.length; i++) {
-          const v = vals[i];
-          const n = Array.isArray(v) && !isNull(v) ? v.length : 0;
-          for (let j = 0; j < n; j++) {
-            const e = (v as unknown[])[j];
-            if (onValue !== undefined ? onValue([e]) : (onDoc as Pred)(e, undefined)) return true;
-          }
-        }
-        return false;
+      const onValue = isOperatorObject(x);
+      const inner = onValue ? condition(x, depth + 1) : document(x, depth + 1, false);
+      return function (vals: unknown): boolean {
+        return some(vals as unknown[], false, function (v: unknown): boolean {
+          return isList(v) && some(v as unknown[], false, function (e: unknown): boolean {
+            return inner(onValue ? [e] : e);
+          });
+        });
       };
     }
     if (op === "$not") {
@@ -208,16 +203,13 @@ export function compileQuery(q: unknown): Query {
   }
 
   /** A field's condition: an operator expression (all must hold) or a value to equal. */
-  function condition(spec: unknown, depth: number): Cond {
+  function condition(spec: unknown, depth: number): Test {
     if (depth > MAX_DEPTH) bad("nests too deep");
-    if (!isOperatorObject(spec)) return eqCond(spec);
+    if (!isOperatorObject(spec)) return eq(spec);
     const ops = Object.keys(spec as object);
-    const conds: Cond[] = [];
-    for (let i = 0; i < ops.length; i++) conds.push(operatorCond(ops[i], (spec as Record<string, unknown>)[ops[i]], depth));
-    return function (vals: unknown[]): boolean {
-      for (let i = 0; i < conds.length; i++) if (!conds[i](vals)) return false;
-      return true;
-    };
+    const tests: Test[] = [];
+    for (let i = 0; i < ops.length; i++) tests.push(operatorTest(ops[i], (spec as Record<string, unknown>)[ops[i]], depth));
+    return join(tests, true);
   }
 
   /** Push what `path` (from part i) reaches inside v onto out. */
@@ -241,14 +233,14 @@ export function compileQuery(q: unknown): Query {
     if (f !== undefined) collect(f, path, i + 1, out);
   }
 
-  function fieldPred(name: string, spec: unknown, depth: number): Pred {
+  function fieldTest(name: string, spec: unknown, depth: number): Test {
     const path = name.split(".");
     for (let i = 0; i < path.length; i++) {
       if (path[i].length === 0 || path[i] === "__proto__") bad("bad field " + name);
     }
     const cond = condition(spec, depth + 1);
     const isTags = name === "tags";
-    return function (doc: unknown, tags: string[] | undefined): boolean {
+    return function (doc: unknown, tags?: string[]): boolean {
       if (isTags && tags !== undefined) return cond([tags]);
       const vals: unknown[] = [];
       collect(doc, path, 0, vals);
@@ -256,54 +248,34 @@ export function compileQuery(q: unknown): Query {
     };
   }
 
-  function list(v: unknown, op: string, depth: number): Pred[] {
+  /** The queries of $and, $or, $nor: whether all of them hold, or any. */
+  function list(v: unknown, op: string, depth: number, every: boolean): Test {
     if (!Array.isArray(v) || v.length === 0) bad(op + " takes a non-empty array");
-    const preds: Pred[] = [];
-    for (let i = 0; i < (v as unknown[]).length; i++) preds.push(document((v as unknown[])[i], depth + 1, false));
-    return preds;
-  }
-
-  function all(preds: Pred[]): Pred {
-    return function (doc: unknown, tags: string[] | undefined): boolean {
-      for (let i = 0; i < preds.length; i++) if (!preds[i](doc, tags)) return false;
-      return true;
-    };
+    const tests: Test[] = [];
+    for (let i = 0; i < (v as unknown[]).length; i++) tests.push(document((v as unknown[])[i], depth + 1, false));
+    return join(tests, every);
   }
 
   /** A query document: every entry must hold. */
-  function document(q: unknown, depth: number, top: boolean): Pred {
+  function document(q: unknown, depth: number, top: boolean): Test {
     if (depth > MAX_DEPTH) bad("nests too deep");
     if (!isObject(q)) bad("a query is an object");
     const o = q as Record<string, unknown>;
     const names = Object.keys(o);
-    const preds: Pred[] = [];
+    const tests: Test[] = [];
     for (let i = 0; i < names.length; i++) {
       const k = names[i];
       const v = o[k];
-      if (k === "$and") {
-        preds.push(all(list(v, k, depth)));
-      } else if (k === "$or" || k === "$nor") {
-        const alts = list(v, k, depth);
-        const nor = k === "$nor";
-        preds.push(function (doc: unknown, tags: string[] | undefined): boolean {
-          for (let j = 0; j < alts.length; j++) if (alts[j](doc, tags)) return !nor;
-          return nor;
-        });
-      } else if (k === "$not") {
-        const p = document(v, depth + 1, false);
-        preds.push(function (doc: unknown, tags: string[] | undefined): boolean {
-          return !p(doc, tags);
-        });
-      } else if (k === "$limit" || k === "$skip") {
+      if (k === "$and" || k === "$or") tests.push(list(v, k, depth, k === "$and"));
+      else if (k === "$nor") tests.push(not(list(v, k, depth, false)));
+      else if (k === "$not") tests.push(not(document(v, depth + 1, false)));
+      else if (k === "$limit" || k === "$skip") {
         if (!top) bad(k + " only at the top");
         count(v, k);
-      } else if (isOperatorName(k)) {
-        bad("unknown operator " + k);
-      } else {
-        preds.push(fieldPred(k, v, depth));
-      }
+      } else if (isOperatorName(k)) bad("unknown operator " + k);
+      else tests.push(fieldTest(k, v, depth));
     }
-    return all(preds);
+    return join(tests, true);
   }
 
   const o = q as Record<string, unknown>;

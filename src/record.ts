@@ -2,7 +2,7 @@
 // Records in the index are never changed in place: a change makes a new record and stores it, so
 // the index's byte count stays true.
 
-import { u16, u32, u8, utf8 } from "./bytes";
+import { readU16, readU32, u16, u32, u8, utf8 } from "./bytes";
 import { crc32 } from "./crc32";
 import { encode } from "./codec";
 
@@ -87,14 +87,12 @@ export function readRecordHead(s: string, at: number): RecordHead | undefined {
   const type = s.charCodeAt(at);
   if (type !== T_PUT && type !== T_DEL && type !== T_PURGE) return undefined;
   const klen = s.charCodeAt(at + 1);
-  const tlen = s.charCodeAt(at + 2) * 256 + s.charCodeAt(at + 3);
-  const vlen = s.charCodeAt(at + 4) * 256 + s.charCodeAt(at + 5);
-  const x = ((s.charCodeAt(at + 6) * 256 + s.charCodeAt(at + 7)) * 256 + s.charCodeAt(at + 8)) * 256 + s.charCodeAt(at + 9);
-  return { type_: type, klen_: klen, tlen_: tlen, vlen_: vlen, x: x, size_: RECORD_HEADER + klen + tlen + vlen };
+  const tlen = readU16(s, at + 2);
+  const vlen = readU16(s, at + 4);
+  return { type_: type, klen_: klen, tlen_: tlen, vlen_: vlen, x: readU32(s, at + 6), size_: RECORD_HEADER + klen + tlen + vlen };
 }
 
 /** Whether the whole record `r` (exactly its bytes) carries a CRC that matches. */
 export function recordOk(r: string): boolean {
-  const want = ((r.charCodeAt(10) * 256 + r.charCodeAt(11)) * 256 + r.charCodeAt(12)) * 256 + r.charCodeAt(13);
-  return crc32(r.substring(RECORD_HEADER), crc32(r.substring(0, 10))) === want;
+  return crc32(r.substring(RECORD_HEADER), crc32(r.substring(0, 10))) === readU32(r, 10);
 }

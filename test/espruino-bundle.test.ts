@@ -6,6 +6,7 @@ import { runInNewContext } from "node:vm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundleMoteDB, checkBundle, toModule } from "../tools/build-espruino";
 import { checkJs } from "../tools/dialect";
+import { SimFlash } from "../src/ports/simflash";
 
 const code: Record<string, string> = {};
 beforeAll(async () => {
@@ -67,6 +68,19 @@ describe("the Espruino bundles", () => {
     expect(db.keys()).toEqual(["a", "b"]);
     expect(db.count()).toBe(2);
     expect(code.kv.length).toBeLessThan(code.full.length);
+  });
+  it("flash mode works though its code is defined on first use (FLASH_ONLY)", () => {
+    for (const kind of ["full", "kv"]) {
+      expect(code[kind]).toMatch(/\|\|\(\w+=\w+\(\)\)\)\.\w+/); // the lazy definer's one use: (L||(L=defineL())).Store
+      const m = load(code[kind]);
+      const flash = new SimFlash(1024, 8, 4);
+      const db = new m.MoteDB({ inMemory: false, flash: flash });
+      db.put("k", { t: 1 });
+      db.close();
+      const again = new m.MoteDB({ inMemory: false, flash: flash });
+      expect(again.get("k")).toEqual({ t: 1 });
+      again.close();
+    }
   });
   it("full build answers queries", () => {
     const m = load(code.full);

@@ -8,8 +8,10 @@
 // top-level let and const into its exports object, so nothing else may sit at the top level.
 // Two Espruino traps are fixed on the way: an identifier named `of` (a reserved word there, which
 // esbuild's renamer may pick) is renamed, and the result is checked with the dialect checker.
+// On the way too, the code only flash mode runs is put into one function called on first use
+// (lazify), and shrink() makes the rewrites esbuild's minifier does not.
 
-import { build, type Plugin } from "esbuild";
+import { build, transform, type Plugin } from "esbuild";
 import * as acorn from "acorn";
 import * as walk from "acorn-walk";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -73,10 +75,31 @@ export const INTERNAL = /^[A-Za-z$][\w$]*_$/;
 const ESPRUINO_ONLY_RESERVED = ["of"];
 
 /**
- * Bundle `entry` into Espruino module source: minified, no top-level names, `exports.X = ...`.
- * Without `exportsTo`, the entry's exports are dropped (a script rather than a module).
+ * Modules only flash mode runs. In the Espruino build their code is defined the first time flash
+ * mode needs it, not when the module loads (lazify): on Espruino every function costs RAM (about 8
+ * variables, one more a parameter) from when it is defined, whatever its length.
  */
-export async function bundleForEspruino(entry: string, plugins: Plugin[], minify: boolean): Promise<string> {
+export const FLASH_ONLY = ["src/bits.ts", "src/crc32.ts", "src/page.ts", "src/frame.ts", "src/retry.ts", "src/log.ts", "src/store.ts"];
+
+/** What esbuild may emit: never what Espruino cannot run (the dialect check proves the result). */
+const SUPPORTED = {
+  destructuring: false,
+  "default-argument": false,
+  "rest-argument": false,
+  "object-rest-spread": false,
+  "optional-chain": false,
+  "exponent-operator": false,
+  "nullish-coalescing": true,
+  "logical-assignment": false,
+  generator: false,
+  "async-await": false,
+};
+
+/**
+ * Bundle `entry` into Espruino module source: minified, no top-level names, `exports.X = ...`.
+ * The code of the `lazy` modules (paths from the repository's root) is defined on first use.
+ */
+export async function bundleForEspruino(entry: string, plugins: Plugin[], minify: boolean, lazy?: string[]): Promise<string> {
   const r = await build({
     entryPoints: [entry],
     bundle: true,
@@ -84,7 +107,9 @@ export async function bundleForEspruino(entry: string, plugins: Plugin[], minify
     format: "esm",
     platform: "neutral",
     target: "es2020",
-    minify: minify,
+    // Names and whitespace are minified afterwards: lazify() finds each module's code by the
+    // comments of a bundle whose whitespace is kept. Constants are inlined here, across modules.
+    minifySyntax: minify,
     legalComments: "none",
     external: ["Storage", "Flash"],
     plugins: plugins,
@@ -92,29 +117,106 @@ export async function bundleForEspruino(entry: string, plugins: Plugin[], minify
     // Mangled names never become words Espruino's parser reserves (a method `in()` would not parse).
     reserveProps: /^(if|else|do|while|for|break|continue|function|return|var|let|const|this|throw|try|catch|finally|true|false|null|undefined|new|in|instanceof|switch|case|default|delete|typeof|void|debugger|class|extends|super|static|of)$/,
     logLevel: "warning",
-    // Never emit what Espruino cannot run; the dialect check below proves the result.
-    supported: {
-      destructuring: false,
-      "default-argument": false,
-      "rest-argument": false,
-      "object-rest-spread": false,
-      "optional-chain": false,
-      "exponent-operator": false,
-      "nullish-coalescing": true,
-      "logical-assignment": false,
-      generator: false,
-      "async-await": false,
-    },
+    supported: SUPPORTED,
   });
-  const text = toModule(r.outputFiles[0].text);
+  let code = lazify(r.outputFiles[0].text, lazy === undefined ? [] : lazy);
+  if (minify) {
+    code = (await transform(code, { format: "esm", target: "es2020", minify: true, legalComments: "none", supported: SUPPORTED, logLevel: "warning" })).code;
+  }
+  const text = toModule(code);
   return minify ? shrink(text) : text;
 }
 
 /**
- * Two rewrites esbuild's minifier does not make, for a module (toModule's output) whose every byte
- * is RAM on a board: `void 0` becomes a variable that is never assigned, and a function that says
- * `this.` often says it through a local instead (`let t=this`). Each uses a name that appears
- * nowhere in the module (for `this`, nowhere in that function), so it hides nothing it should not.
+ * Move the top-level code of the `lazy` modules of an unminified esbuild bundle (ESM, each module's
+ * code after a `// path` comment) into one function, run the first time code outside them uses one
+ * of their names: there `name` becomes `(L || (L = defineL())).name`. A top-level function (or a
+ * constant) of another module joins them when only their code uses it, as record.ts's encoders do.
+ * Names resolve through TypeScript's checker, so a local that shadows a top-level name is no use.
+ */
+export function lazify(code: string, lazy: string[]): string {
+  if (lazy.length === 0) return code;
+  const file = "/bundle.js";
+  const opts: ts.CompilerOptions = { allowJs: true, noLib: true, noResolve: true, target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.ESNext };
+  const host = ts.createCompilerHost(opts);
+  host.getSourceFile = (f, v) => (f === file ? ts.createSourceFile(f, code, v, true, ts.ScriptKind.JS) : undefined);
+  host.fileExists = (f) => f === file;
+  host.readFile = (f) => (f === file ? code : undefined);
+  const program = ts.createProgram([file], opts, host);
+  const checker = program.getTypeChecker();
+  const statements = program.getSourceFile(file)!.statements;
+  // Each statement's module: the last `// path` comment before it.
+  const markers = [...code.matchAll(/^\/\/ (\S+)$/gm)].map((m) => ({ at: m.index as number, path: m[1] }));
+  const moduleOf = (st: ts.Statement) => markers.filter((m) => m.at < st.getStart()).map((m) => m.path).pop();
+  // Top-level names, and the statement that declares each.
+  const declaredIn = new Map<ts.Symbol, number>();
+  statements.forEach((st, i) => {
+    const names: ts.Node[] = [];
+    if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name) names.push(st.name);
+    if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) names.push(d.name);
+    for (const n of names) {
+      const sym = checker.getSymbolAtLocation(n);
+      if (sym === undefined || !ts.isIdentifier(n)) throw new Error("lazify: an unnamed top-level declaration");
+      declaredIn.set(sym, i);
+    }
+  });
+  // Every use of a top-level name from another statement.
+  const refs: { from: number; to: number; node: ts.Identifier; write: boolean }[] = [];
+  statements.forEach((st, i) => {
+    const visit = (n: ts.Node): void => {
+      if (ts.isIdentifier(n)) {
+        const p = n.parent;
+        const sym = ts.isShorthandPropertyAssignment(p)
+          ? checker.getShorthandAssignmentValueSymbol(p)
+          : ts.isExportSpecifier(p)
+            ? checker.getExportSpecifierLocalTargetSymbol(p)
+            : checker.getSymbolAtLocation(n);
+        const to = sym === undefined ? undefined : declaredIn.get(sym);
+        const write = (ts.isBinaryExpression(p) && p.left === n && p.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && p.operatorToken.kind <= ts.SyntaxKind.LastAssignment) || ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p);
+        if (to !== undefined && to !== i) refs.push({ from: i, to: to, node: n, write: write || ts.isShorthandPropertyAssignment(p) });
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(st);
+  });
+  const isLazy = statements.map((st) => lazy.includes(moduleOf(st) as string));
+  const joinable = (st: ts.Statement) =>
+    ts.isFunctionDeclaration(st) || (ts.isVariableStatement(st) && st.declarationList.declarations.every((d) => d.initializer !== undefined && (ts.isNumericLiteral(d.initializer) || ts.isStringLiteral(d.initializer))));
+  for (let changed = true; changed; ) {
+    changed = false;
+    statements.forEach((st, i) => {
+      const users = refs.filter((r) => r.to === i);
+      if (!isLazy[i] && joinable(st) && users.length > 0 && users.every((r) => isLazy[r.from])) changed = isLazy[i] = true;
+    });
+  }
+  const outside = refs.filter((r) => isLazy[r.to] && !isLazy[r.from]);
+  for (const r of outside) {
+    if (r.write || ts.isExportDeclaration(statements[r.from])) throw new Error("lazify: " + r.node.text + " is used outside the lazy modules in a way that needs it at load");
+  }
+  const exported = [...new Set(outside.map((r) => r.node.text))];
+  let n = 0;
+  while (code.includes("lazy" + n)) n++;
+  const L = "lazy" + n;
+  const first = isLazy.indexOf(true);
+  const body = statements.filter((_, i) => isLazy[i]).map((st) => st.getText()).join("\n");
+  const definer = "var " + L + ";\nfunction define" + L + "() {\n" + body + "\nreturn {" + exported.map((x) => x + ": " + x).join(", ") + "};\n}\n";
+  const edits: { start: number; end: number; text: string }[] = [];
+  statements.forEach((st, i) => {
+    if (isLazy[i]) edits.push({ start: st.getStart(), end: st.end, text: i === first ? definer : "" });
+  });
+  for (const r of outside) edits.push({ start: r.node.getStart(), end: r.node.end, text: "(" + L + " || (" + L + " = define" + L + "()))." + r.node.text });
+  edits.sort((a, b) => b.start - a.start);
+  let out = code;
+  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+/**
+ * Rewrites esbuild's minifier does not make, for a module (toModule's output) whose every byte
+ * is RAM on a board: `void 0` becomes a variable that is never assigned, a built-in function called
+ * often (Math.floor) is called through a parameter, and a function that says `this.` often says it
+ * through a local instead (`let t=this`). Each uses a name that appears nowhere in the module (for
+ * `this`, nowhere in that function), so it hides nothing it should not.
  */
 export function shrink(code: string): string {
   const ast = acorn.parse(code, { ecmaVersion: "latest", sourceType: "script" });
@@ -171,10 +273,32 @@ export function shrink(code: string): string {
       voids++;
     }
   });
-  // The module is one call of a function with no parameters (toModule): `undef` becomes its parameter.
+  // Built-in functions that need no `this` (Math.floor, String.fromCharCode), called often: each
+  // becomes a parameter of the module's function, given the built-in as its argument.
+  const calls = new Map<string, acorn.Node[]>();
+  walk.full(ast, (n: acorn.AnyNode) => {
+    if (n.type !== "MemberExpression" || n.computed || n.object.type !== "Identifier" || n.property.type !== "Identifier") return;
+    const name = n.object.name + "." + n.property.name;
+    if (!/^(Math\.[a-z]+|String\.fromCharCode)$/.test(name) || typeof (globalThis as any)[n.object.name][n.property.name] !== "function") return;
+    calls.set(name, (calls.get(name) || []).concat([n]));
+  });
+  const params: string[] = [];
+  const args: string[] = [];
+  for (const [name, list] of calls) {
+    if (list.length * (name.length - 2) <= name.length + 4) continue;
+    const alias = fresh();
+    params.push(alias);
+    args.push(name);
+    for (const n of list) edits.push({ start: n.start, end: n.end, text: alias });
+  }
+  // The module is one call of a function with no parameters (toModule): the aliases become its
+  // parameters, then `undef`, which no argument is given for.
   const open = "(function(){";
-  if (!code.startsWith(open)) throw new Error("shrink: not a module made by toModule");
-  if (voids > 0) edits.push({ start: open.length - 2, end: open.length - 2, text: undef });
+  const close = "})();\n";
+  if (!code.startsWith(open) || !code.endsWith(close)) throw new Error("shrink: not a module made by toModule");
+  if (voids > 0) params.push(undef);
+  edits.push({ start: open.length - 2, end: open.length - 2, text: params.join(",") });
+  edits.push({ start: code.length - close.length + 3, end: code.length - close.length + 3, text: args.join(",") });
   // Last first; at one offset, a replacement before an insertion made there.
   edits.sort((a, b) => b.start - a.start || b.end - a.end);
   let out = code;
@@ -228,7 +352,7 @@ export function toModule(code: string): string {
 }
 
 export async function bundleMoteDB(kind: EspruinoBuild): Promise<string> {
-  return bundleForEspruino(join(ROOT, "firmware/motedb.ts"), kind === "kv" ? [noQuery] : [], true);
+  return bundleForEspruino(join(ROOT, "firmware/motedb.ts"), kind === "kv" ? [noQuery] : [], true, FLASH_ONLY);
 }
 
 /** Problems the dialect checker finds in a bundle, as text ("" when it runs on Espruino). */

@@ -95,7 +95,8 @@ function bad(msg: string): never {
   throw moteError(E_OPTION, msg);
 }
 
-function nor(f: { pageSize: number; pageCount: number; granularity: number }, addr: number, len: number, what: string): void {
+/** Check that a program (or an erase, of a whole page) covers whole granules inside the region. */
+function nor(f: Flash, addr: number, len: number, what: string): void {
   const g = f.granularity;
   if (addr < 0 || addr + len > f.pageSize * f.pageCount || addr % g !== 0 || len % g !== 0) {
     throw moteError(E_FLASH, what + ": bad address " + addr);
@@ -174,22 +175,16 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
         write(file(p), data, g + at);
         return;
       }
-      // NOR rules: bits only clear. Words already right are skipped, erased words are written in
-      // place, and a word that has data and must change needs the page's file written anew.
+      // NOR rules: bits only clear. Units already right are skipped, erased units are written in
+      // place, and a unit that holds data and must change needs the page's file written anew.
       const erased = fill(255, g);
-      let merged = "";
       let rewrite = false;
       const runs: number[] = []; // [start, end) pairs of units to write in place
-      for (let i = 0; i < data.length; i += g) {
+      for (let i = 0; i < data.length; i++) {
+        const d = data.charCodeAt(i);
+        if ((old.charCodeAt(i) & d) !== d) throw moteError(E_FLASH, "a 0 bit would turn 1 at " + (addr + i));
         const was = old.substring(i, i + g);
-        let w = "";
-        for (let k = i; k < i + g; k++) {
-          const d = data.charCodeAt(k);
-          if ((old.charCodeAt(k) & d) !== d) throw moteError(E_FLASH, "a 0 bit would turn 1 at " + (addr + k));
-          w += String.fromCharCode(d);
-        }
-        merged += w;
-        if (w !== was) {
+        if (i % g === 0 && was !== data.substring(i, i + g)) {
           if (was !== erased) rewrite = true;
           if (runs.length > 0 && runs[runs.length - 1] === i) runs[runs.length - 1] = i + g;
           else runs.push(i, i + g);
@@ -197,13 +192,13 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
       }
       if (rewrite) {
         const whole = copy(S.read(file(p), g, pageSize), pageSize);
-        write(file(p), erased + whole.substring(0, at) + merged + whole.substring(at + data.length), 0);
+        write(file(p), erased + whole.substring(0, at) + data + whole.substring(at + data.length), 0);
         return;
       }
-      for (let j = 0; j < runs.length; j += 2) write(file(p), merged.substring(runs[j], runs[j + 1]), g + at + runs[j]);
+      for (let j = 0; j < runs.length; j += 2) write(file(p), data.substring(runs[j], runs[j + 1]), g + at + runs[j]);
     },
     erase: function (page: number): void {
-      if (page < 0 || page >= pages) throw moteError(E_FLASH, "no page " + page);
+      nor(f, page * pageSize, pageSize, "erase");
       // Written at offset 0, a file that holds data is replaced by an erased one of the same size.
       write(file(page), fill(255, g), 0, pageSize + g);
     },
@@ -247,7 +242,7 @@ export function rawFlash(o: RawFlashOptions): Flash {
       F.write(data, o.start + addr);
     },
     erase: function (p: number): void {
-      if (p < 0 || p >= o.pageCount) throw moteError(E_FLASH, "no page " + p);
+      nor(f, p * pageSize, pageSize, "erase");
       F.erasePage(o.start + p * pageSize);
     },
   };
