@@ -260,16 +260,29 @@ export class FlashLog {
         pages++;
         pos = this.D0;
       } else {
+        const j = this.fit_(pos, sizes, i);
         let len = 0;
-        while (i < sizes.length && pos + FRAME_HEADER + len + sizes[i] <= P) {
-          len += sizes[i];
-          i++;
-        }
+        for (let k = i; k < j; k++) len += sizes[k];
+        i = j;
         pos = align(pos + FRAME_HEADER + len, this.G);
         frames++;
       }
     }
     return pages;
+  }
+
+  /**
+   * The end (exclusive) of the records from i that one frame at page offset pos holds: as many as
+   * fit the page and a frame's limit. Writing and planning a flush both pack frames by this rule.
+   */
+  fit_(pos: number, sizes: number[], i: number): number {
+    let len = 0;
+    let j = i;
+    while (j < sizes.length && pos + FRAME_HEADER + len + sizes[j] <= this.P && len + sizes[j] <= MAX_FRAME_BYTES) {
+      len += sizes[j];
+      j++;
+    }
+    return j;
   }
 
   /** Erased pages a flush may take now (garbage collection may also take the spare). */
@@ -292,18 +305,17 @@ export class FlashLog {
     let i = 0;
     let index = 0;
     let done = false;
+    const sizes: number[] = [];
+    for (let k = 0; k < recs.length; k++) sizes.push(recs[k].length);
     while (!done) {
       const need = i < recs.length ? recs[i].length : 0;
       if (need > this.maxRecord_()) throw moteError(E_TOO_LARGE, "record of " + need + " bytes over a frame");
       let h = this.head_();
       if (h < 0 || this.used_[h] + FRAME_HEADER + need > P) h = this.take_(gc);
       const pos = this.used_[h];
-      let j = i;
+      const j = this.fit_(pos, sizes, i);
       let len = 0;
-      while (j < recs.length && pos + FRAME_HEADER + len + recs[j].length <= P && len + recs[j].length <= MAX_FRAME_BYTES) {
-        len += recs[j].length;
-        j++;
-      }
+      for (let k = i; k < j; k++) len += sizes[k];
       const last = j === recs.length;
       let bytes = encodeFrameHeader(last, index, j - i, len, id, Math.floor(time));
       for (let k = i; k < j; k++) bytes += recs[k];

@@ -6,8 +6,12 @@ import { fromUtf8, readU32, u32, utf8, varint } from "../src/bytes";
 import { crc32 } from "../src/crc32";
 
 const bytesOf = (s: string) => Buffer.from(s, "latin1");
-/** JSON values without -0, which the format stores as 0 (as JSON text does). */
-const json = fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.parse(JSON.stringify(v)));
+/** JSON values without -0, which the format stores as 0 (as JSON text does), nor the field name
+ * __proto__, which MoteDB refuses (errors.test.ts). */
+const json = fc
+  .jsonValue({ maxDepth: 4 })
+  .map((v) => JSON.parse(JSON.stringify(v)))
+  .filter((v) => !JSON.stringify(v).includes('"__proto__"'));
 
 describe("value codec", () => {
   it("round-trips every JSON value", () => {

@@ -32,3 +32,26 @@ describe("large flash pages", () => {
     expect(db.count()).toBe(0);
   });
 });
+
+describe("planning a flush", () => {
+  it("predicts exactly the pages the flush then takes, frames of at most 64 KB included", async () => {
+    const { FlashLog } = await import("../src/log");
+    const { Retry } = await import("../src/retry");
+    const fc = (await import("fast-check")).default;
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 30_000 }), { minLength: 1, maxLength: 40 }), fc.nat(3), (sizes, pre) => {
+        const flash = new SimFlash(131072, 32, 4);
+        const log = new FlashLog(flash, new Retry(new ManualClock(), 0, 0, 0));
+        log.open(() => undefined);
+        // Leave the head partly used first, so the plan starts mid-page.
+        for (let i = 0; i < pre; i++) log.write_(["x".repeat(40_000)], 1, false);
+        const recs = sizes.map((n) => "r".repeat(n));
+        const planned = log.pagesFor_(sizes);
+        const pagesBefore = log.data_.length;
+        log.write_(recs, 1, false);
+        expect(log.data_.length - pagesBefore).toBe(planned);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
