@@ -249,11 +249,67 @@ export function decode(b: string, at?: number): unknown {
   return get(new Reader(b, at === undefined ? 0 : at), 0);
 }
 
+/** Move r past a length-prefixed text (read the length first: `at_ += varint_()` would not). */
+function skipText(r: Reader): void {
+  const len = r.varint_();
+  r.at_ += len;
+}
+
+/** Move r past one value without decoding it. */
+function pass(r: Reader, depth: number): void {
+  if (depth > MAX_DEPTH) throw moteError(E_CORRUPT, "stored value nests too deep");
+  const t = r.byte_();
+  if (t === T_UINT || t === T_NINT) r.varint_();
+  else if (t === T_F64) r.at_ += 8;
+  else if (t === T_STR) skipText(r);
+  else if (t === T_ARR || t === T_OBJ) {
+    const n = r.varint_();
+    for (let i = 0; i < n; i++) {
+      if (t === T_OBJ) skipText(r);
+      pass(r, depth + 1);
+    }
+  } else if (t > T_TRUE) throw moteError(E_CORRUPT, "unknown value type " + t);
+  if (r.at_ > r.s_.length) throw moteError(E_CORRUPT, "stored value cut short");
+}
+
 /** The offset just past the value that starts at `at` (lets a record hold several values). */
 export function skip(b: string, at: number): number {
   const r = new Reader(b, at);
-  get(r, 0);
+  pass(r, 0);
   return r.at_;
+}
+
+/**
+ * Where the value of the field `name` (its UTF-8 bytes) starts in the object encoded at `at`, or
+ * -1 when there is no object there or no such field. Fields are stored sorted by name, so the
+ * search passes over smaller names without decoding them and stops at the first greater one.
+ */
+export function fieldAt(b: string, at: number, name: string): number {
+  if (b.charCodeAt(at) !== T_OBJ) return -1;
+  const r = new Reader(b, at + 1);
+  const n = r.varint_();
+  for (let i = 0; i < n; i++) {
+    const len = r.varint_();
+    const k = b.substring(r.at_, r.at_ + len);
+    r.at_ += len;
+    if (k === name) return r.at_;
+    if (k > name) return -1;
+    pass(r, 0);
+  }
+  return -1;
+}
+
+/**
+ * A value still in its canonical bytes (b_ from offset at_). A query walks the fields of a stored
+ * document in its bytes and decodes only the values it compares, not the whole document.
+ */
+export class Encoded {
+  b_: string;
+  at_: number;
+  constructor(b: string, at: number) {
+    this.b_ = b;
+    this.at_ = at;
+  }
 }
 
 /** Deep equality of JSON values, by their canonical bytes. */

@@ -2,7 +2,7 @@
 // a heap of expiry times, and a RAM budget that no write may pass. Every public call checks its
 // input completely before it changes anything, so a rejected call leaves the database as it was.
 
-import { decode, encode } from "./codec";
+import { decode, encode, Encoded } from "./codec";
 import { BTree, SLOT_BYTES } from "./btree";
 import { E_ARG, E_BUDGET, E_CLOSED, E_VALUE, moteError } from "./errors";
 import { Events, Listener } from "./events";
@@ -244,9 +244,9 @@ export class MoteDB {
     const k = checkKey(key, this.opts_.maxKeyLength);
     this.expire_();
     const r = this.tree_.get_(k);
-    const doc = r === undefined ? undefined : this.documentOf_(k, r);
+    const b = r === undefined ? undefined : this.bytesOf_(k, r);
     this.dropLost_();
-    return doc;
+    return b === undefined ? undefined : decode(b);
   }
 
   has(key: unknown): boolean {
@@ -261,9 +261,9 @@ export class MoteDB {
     this.open_("query");
     const out: unknown[] = [];
     const self = this;
-    this.scan_(compileQuery(q), q === undefined, function (k: string, r: Rec, doc: unknown) {
-      const d = doc === undefined ? self.documentOf_(k, r) : doc;
-      if (d !== undefined) out.push(d);
+    this.scan_(compileQuery(q), q === undefined, function (k: string, r: Rec, bytes: string | undefined) {
+      const b = bytes === undefined ? self.bytesOf_(k, r) : bytes;
+      if (b !== undefined) out.push(decode(b));
     });
     this.dropLost_();
     return out;
@@ -391,9 +391,9 @@ export class MoteDB {
     return k;
   }
 
-  /** The document of k's record: from RAM, or read from flash (and cached); undefined when its CRC fails. */
-  private documentOf_(k: string, r: Rec): unknown {
-    if (r.v !== undefined) return decode(r.v);
+  /** The canonical bytes of k's document: from RAM, or read from flash (and cached); undefined when its CRC fails. */
+  private bytesOf_(k: string, r: Rec): string | undefined {
+    if (r.v !== undefined) return r.v;
     const s = this.store_ as Store;
     const v = s.value_(r);
     if (v === undefined) {
@@ -401,7 +401,7 @@ export class MoteDB {
       return undefined;
     }
     s.cache_(k, r, v, this.budget_ - this.used_());
-    return decode(v);
+    return v;
   }
 
   /** Forget records whose bytes on flash turned out damaged (stats().flash.corrupt counts them). */
@@ -599,23 +599,24 @@ export class MoteDB {
   }
 
   /** Call fn(key, record, document) for each record that matches, in key order, within skip/limit. */
-  private scan_(q: Query, all: boolean, fn: (k: string, r: Rec, doc: unknown) => void): void {
+  private scan_(q: Query, all: boolean, fn: (k: string, r: Rec, bytes: string | undefined) => void): void {
     this.expire_();
     let skip = q.skip_;
     let left = q.limit_;
     if (left <= 0) return;
     const self = this;
     this.tree_.each_(function (k: string, r: Rec) {
-      let doc: unknown = undefined;
+      let bytes: string | undefined = undefined;
       if (!all) {
-        doc = self.documentOf_(k, r);
-        if (doc === undefined || !q.test_(doc, r.g)) return true;
+        // The query reads the document in its bytes; only what it returns is decoded.
+        bytes = self.bytesOf_(k, r);
+        if (bytes === undefined || !q.test_(new Encoded(bytes, 0), r.g)) return true;
       }
       if (skip > 0) {
         skip--;
         return true;
       }
-      fn(k, r, doc);
+      fn(k, r, bytes);
       left--;
       return left > 0;
     });

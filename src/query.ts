@@ -12,10 +12,12 @@
 // document's own `tags` field. `$limit` and `$skip` apply at the top level only.
 
 import { E_QUERY, E_VALUE, errorCode, moteError } from "./errors";
-import { encode } from "./codec";
+import { decode, encode, Encoded, fieldAt, T_OBJ } from "./codec";
+import { utf8 } from "./bytes";
 import { field, isNull, isPlainObject, MAX_DEPTH } from "./lang";
 
-/** A compiled query: a predicate over (document, tags), and the window of results wanted. */
+/** A compiled query: a predicate over (document, tags), and the window of results wanted. The
+ * document may be decoded or still in its bytes (an Encoded), which the engine reads in place. */
 export interface Query {
   test_: (this: void, doc: unknown, tags: string[] | undefined) => boolean;
   skip_: number;
@@ -213,7 +215,17 @@ export function compileQuery(q: unknown): Query {
   }
 
   /** Push what `path` (from part i) reaches inside v onto out. */
-  function collect(v: unknown, path: string[], i: number, out: unknown[]): void {
+  function collect(v: unknown, path: string[], names: string[], i: number, out: unknown[]): void {
+    if (v instanceof Encoded) {
+      // Still bytes: follow the path through objects in place; decode where it ends or meets an array.
+      if (i < path.length && v.b_.charCodeAt(v.at_) === T_OBJ) {
+        const at = fieldAt(v.b_, v.at_, names[i]);
+        if (at >= 0) collect(new Encoded(v.b_, at), path, names, i + 1, out);
+      } else {
+        collect(decode(v.b_, v.at_), path, names, i, out);
+      }
+      return;
+    }
     if (i === path.length) {
       out.push(v);
       return;
@@ -222,28 +234,30 @@ export function compileQuery(q: unknown): Query {
     const part = path[i];
     if (Array.isArray(v)) {
       const n = Number(part);
-      if (part.length > 0 && Math.floor(n) === n && n >= 0 && n < v.length) collect(v[n], path, i + 1, out);
+      if (part.length > 0 && Math.floor(n) === n && n >= 0 && n < v.length) collect(v[n], path, names, i + 1, out);
       for (let j = 0; j < v.length; j++) {
         const e = v[j];
-        if (isObject(e)) collect(e, path, i, out);
+        if (isObject(e)) collect(e, path, names, i, out);
       }
       return;
     }
     const f = field(v, part);
-    if (f !== undefined) collect(f, path, i + 1, out);
+    if (f !== undefined) collect(f, path, names, i + 1, out);
   }
 
   function fieldTest(name: string, spec: unknown, depth: number): Test {
     const path = name.split(".");
+    const names: string[] = [];
     for (let i = 0; i < path.length; i++) {
       if (path[i].length === 0 || path[i] === "__proto__") bad("bad field " + name);
+      names.push(utf8(path[i]));
     }
     const cond = condition(spec, depth + 1);
     const isTags = name === "tags";
     return function (doc: unknown, tags?: string[]): boolean {
       if (isTags && tags !== undefined) return cond([tags]);
       const vals: unknown[] = [];
-      collect(doc, path, 0, vals);
+      collect(doc, path, names, 0, vals);
       return cond(vals);
     };
   }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { decode, encode, same, skip } from "../src/codec";
+import { decode, encode, fieldAt, same, skip } from "../src/codec";
 import { fromUtf8, readU32, u32, utf8, varint } from "../src/bytes";
 import { crc32 } from "../src/crc32";
 
@@ -87,6 +87,23 @@ describe("value codec", () => {
   it("skips over a value to the next", () => {
     const two = encode({ a: [1, 2, "x"] }, Infinity) + encode("next", Infinity);
     expect(decode(two, skip(two, 0))).toBe("next");
+  });
+
+  it("finds a field in an encoded object without decoding it, and skips values exactly", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string().filter((k) => k !== "__proto__"), json, { maxKeys: 10 }), fc.string(), (o, other) => {
+        const enc = encode(o, Infinity);
+        for (const k of Object.keys(o)) {
+          const at = fieldAt(enc, 0, utf8(k));
+          expect(at).toBeGreaterThan(0);
+          expect(decode(enc, at)).toEqual(o[k]);
+          expect(skip(enc, at)).toBe(at + encode(o[k], Infinity).length);
+        }
+        if (!(other in o)) expect(fieldAt(enc, 0, utf8(other))).toBe(-1);
+        expect(skip(enc, 0)).toBe(enc.length);
+        expect(fieldAt(encode([o], Infinity), 0, "a")).toBe(-1);
+      }),
+    );
   });
 
   it("compares values deeply through their bytes", () => {
