@@ -9,7 +9,7 @@
 
 import { fill, fromUtf8 } from "./bytes";
 import { decode } from "./codec";
-import { E_FULL, E_TOO_LARGE, errorCode, moteError } from "./errors";
+import { E_FULL, E_TOO_LARGE, moteError } from "./errors";
 import { blankRange, encodeFrameHeader, Found, FRAME_HEADER, FrameHead, ReadFn, scanPage, MAX_FRAME_BYTES } from "./frame";
 import { align, blank, dataAt, encodePageHeader, markAt, P_BAD, P_BLANK, P_GOOD, P_OBSOLETE, readPageHeader } from "./page";
 import { Flash } from "./ports";
@@ -403,14 +403,12 @@ export class FlashLog {
       for (let i = 0; i < keys.length; i++) moved(keys[i], from[i], to[i], copies[i].length);
     }
     // Mark, then erase: recovery ignores a marked page, so a half-erased page is never read as data.
-    let markErr: unknown = undefined;
-    try {
-      this.flash_.program(victim * P + markAt(this.G), fill(0, this.G));
-      this.programmed_ += this.G;
-    } catch (e) {
-      markErr = e;
-    }
-    if (markErr !== undefined && errorCode(markErr) === "E_POWER") throw markErr;
+    // A mark that cannot be written stops here, before the erase: the page stays in the log (its
+    // live records are already copied) and the next step marks it again.
+    this.retry_.run_("flash program", function () {
+      self.flash_.program(victim * P + markAt(self.G), fill(0, self.G));
+    });
+    this.programmed_ += this.G;
     this.data_.shift();
     this.live_[victim] = 0;
     this.renew_(victim, this.erases_[victim], true);
