@@ -44,6 +44,37 @@ export function encodePageHeader(seq: number, erases: number, pageSize: number, 
   return s;
 }
 
+/** Pages are at least this large, so page headers sit at multiples of it. */
+export const MIN_PAGE_SIZE = 128;
+
+/** The geometry a good page header records, and where it was found. */
+export interface ImageGeometry {
+  pageSize: number;
+  pageCount: number;
+  granularity: number;
+  version: number;
+  at: number;
+}
+
+/**
+ * The geometry an image of `size` bytes records: that of the first page header, at a multiple of
+ * MIN_PAGE_SIZE and at the start of a page of its own size, whose magic and CRC hold. An image
+ * describes itself, so tools and adapters can open one without being told its geometry; a torn or
+ * damaged header is passed over rather than believed.
+ */
+export function imageGeometry(read: (this: void, at: number, len: number) => string, size: number): ImageGeometry | undefined {
+  for (let at = 0; at + PAGE_HEADER <= size; at += MIN_PAGE_SIZE) {
+    const h = read(at, PAGE_HEADER);
+    if (h.substring(0, 4) === MAGIC && crc32(h.substring(0, 24)) === readU32(h, 24)) {
+      const pageSize = readU32(h, 8);
+      if (pageSize >= MIN_PAGE_SIZE && at % pageSize === 0) {
+        return { pageSize: pageSize, pageCount: readU32(h, 12), granularity: h.charCodeAt(5), version: h.charCodeAt(4), at: at };
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Page states as recovery sees them. */
 export const P_BLANK = 0; // header bytes all 0xFF: erased, or erased and cut before its header
 export const P_BAD = 1; // a header that fails its CRC: a torn header or erase, or damage

@@ -13,6 +13,7 @@ import { BTree } from "./btree";
 import { E_OPTION, E_TOO_LARGE, moteError } from "./errors";
 import { FRAME_HEADER } from "./frame";
 import { FlashLog, flashFull, LogRecord, SPARE_PAGES } from "./log";
+import { MIN_PAGE_SIZE } from "./page";
 import { Flash } from "./ports";
 import { encodeRecord, rec, Rec, recordSize, T_DEL, T_PURGE, T_PUT, tagBytes } from "./record";
 import { Retry } from "./retry";
@@ -71,7 +72,7 @@ export class Store {
   timeDirty_: boolean;
 
   constructor(flash: Flash, o: Settings, tree: BTree<Rec>, budget: number) {
-    if (flash.pageSize > 16777216 || flash.pageSize < 128) throw moteError(E_OPTION, "pageSize: 128..16777216");
+    if (flash.pageSize > 16777216 || flash.pageSize < MIN_PAGE_SIZE) throw moteError(E_OPTION, "pageSize: 128..16777216");
     if (flash.pageCount < 4) throw moteError(E_OPTION, "pageCount: 4 or more");
     this.log_ = new FlashLog(flash, new Retry(o.clock, o.maxRetries, o.retryDelay, o.lockTimeout));
     this.tree_ = tree;

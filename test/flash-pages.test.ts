@@ -55,3 +55,17 @@ describe("planning a flush", () => {
     );
   });
 });
+
+describe("an image describes itself", () => {
+  it("takes its geometry from the first page header whose CRC holds, passing over a damaged one", async () => {
+    const { imageGeometry, encodePageHeader } = await import("../src/page");
+    const page = (seq: number) => encodePageHeader(seq, 0, 256, 4, 4).padEnd(256, "\xff");
+    const image = page(1) + page(2) + page(3) + page(4);
+    const read = (s: string) => (at: number, len: number) => s.substring(at, at + len);
+    expect(imageGeometry(read(image), image.length)).toMatchObject({ pageSize: 256, pageCount: 4, granularity: 4, version: 1, at: 0 });
+    // Flip one bit of the first header's page size: its CRC fails, and the second page tells the truth.
+    const torn = image.substring(0, 9) + String.fromCharCode(image.charCodeAt(9) ^ 4) + image.substring(10);
+    expect(imageGeometry(read(torn), torn.length)).toMatchObject({ pageSize: 256, pageCount: 4, at: 256 });
+    expect(imageGeometry(read("\xff".repeat(1024)), 1024)).toBeUndefined();
+  });
+});

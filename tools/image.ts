@@ -7,12 +7,10 @@
 // file itself is never written by a command that reads it.
 
 import { readFileSync } from "node:fs";
-import { readU32 } from "../src/bytes";
-import { decode } from "../src/codec";
 import { E_CORRUPT, moteError } from "../src/errors";
 import { Image, inspectImage } from "../src/image";
 import { FlashLog, LogRecord } from "../src/log";
-import { dataAt, MAGIC, P_GOOD, P_OBSOLETE, PAGE_HEADER, readPageHeader } from "../src/page";
+import { dataAt, imageGeometry, readPageHeader } from "../src/page";
 import { T_DEL, T_PURGE, T_PUT } from "../src/record";
 import { Retry } from "../src/retry";
 import { SimFlash } from "../src/ports/simflash";
@@ -34,26 +32,15 @@ export interface LoadedImage extends Geometry {
   version: number;
 }
 
-/** Smallest page the flash store accepts: page headers sit at multiples of it. */
-const MIN_PAGE = 128;
-
 /**
- * The geometry the image's page headers record: the first header whose CRC holds. Only the
- * header's field offsets are read here; readPageHeader (the core's) judges the header.
+ * The geometry the image's page headers record (the core's imageGeometry). A header of a newer
+ * format version is refused with the core's own error (E_CORRUPT): that image is not for this MoteDB.
  */
 export function geometryOf(bytes: string): (Geometry & { version: number }) | undefined {
-  for (let at = 0; at + PAGE_HEADER <= bytes.length; at += MIN_PAGE) {
-    if (bytes.substring(at, at + 4) !== MAGIC) continue;
-    const g = bytes.charCodeAt(at + 5);
-    const pageSize = readU32(bytes, at + 8);
-    const pageCount = readU32(bytes, at + 12);
-    if (g !== 1 && g !== 4 && g !== 8 && g !== 16) continue;
-    if (pageSize < MIN_PAGE || pageSize > 1 << 24 || at % pageSize !== 0 || pageCount < 1 || pageCount > 1 << 16) continue;
-    // Throws E_CORRUPT for a newer format version: such an image is not for this MoteDB.
-    const r = readPageHeader(bytes.substring(at, at + dataAt(g)), pageSize, pageCount, g);
-    if (r.state === P_GOOD || r.state === P_OBSOLETE) return { pageSize, pageCount, granularity: g, version: bytes.charCodeAt(at + 4) };
-  }
-  return undefined;
+  const geo = imageGeometry((at, len) => bytes.substring(at, at + len), bytes.length);
+  if (geo === undefined) return undefined;
+  readPageHeader(bytes.substring(geo.at, geo.at + dataAt(geo.granularity)), geo.pageSize, geo.pageCount, geo.granularity);
+  return geo;
 }
 
 /** Read an image file; fails with one line when it is missing or not a MoteDB image. */
@@ -154,6 +141,9 @@ export function readImage(im: LoadedImage): ImageReport {
   } catch (e) {
     throw moteError(E_CORRUPT, im.path + ": recovery cannot read it: " + String((e as Error).message));
   }
+  // inspectImage decoded every record it read: live ones are looked up by address, not decoded again.
+  const valueAt = new Map<number, unknown>();
+  for (const r of img.records) if (r.type === "put") valueAt.set(r.at, r.value);
   const live: LiveRecord[] = [];
   let expired = 0;
   const liveByPage = new Array<number>(im.pageCount).fill(0);
@@ -164,8 +154,7 @@ export function readImage(im: LoadedImage): ImageReport {
     }
     const page = Math.floor(r.at / im.pageSize);
     liveByPage[page] += r.size;
-    const v = im.bytes.substring(r.at + r.size - r.n, r.at + r.size);
-    live.push({ key: r.key, value: decode(v), tags: r.tags, expiry: r.x, at: r.at, page, size: r.size });
+    live.push({ key: r.key, value: valueAt.get(r.at), tags: r.tags, expiry: r.x, at: r.at, page, size: r.size });
   }
   live.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 

@@ -4,7 +4,7 @@
 
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { E_FLASH, moteError } from "../errors";
-import { MAGIC, PAGE_HEADER } from "../page";
+import { imageGeometry, ImageGeometry } from "../page";
 import { Flash } from "../ports";
 import { bxor } from "../bits";
 
@@ -32,8 +32,8 @@ export class FileFlash implements Flash {
     const exists = existsSync(path);
     this.fd = openSync(path, exists ? "r+" : "w+");
     const size = fstatSync(this.fd).size;
-    let geo = exists && size > 0 ? geometryOf(this.fd, size) : undefined;
-    if (geo === undefined) geo = { pageSize: 4096, pageCount: 16, granularity: 4 };
+    const found = exists && size > 0 ? geometryOf(this.fd, size) : undefined;
+    const geo = found !== undefined ? found : { pageSize: 4096, pageCount: 16, granularity: 4 };
     this.pageSize = o.pageSize !== undefined ? o.pageSize : geo.pageSize;
     this.granularity = o.granularity !== undefined ? o.granularity : geo.granularity;
     this.pageCount = o.pageCount !== undefined ? o.pageCount : exists && size > 0 ? Math.floor(size / this.pageSize) : geo.pageCount;
@@ -79,17 +79,12 @@ export class FileFlash implements Flash {
   }
 }
 
-/** The geometry an image's page headers record: the first good-looking header found. */
-function geometryOf(fd: number, size: number): { pageSize: number; pageCount: number; granularity: number } | undefined {
-  const b = Buffer.alloc(PAGE_HEADER);
-  for (let at = 0; at + PAGE_HEADER <= size; at += 128) {
-    readSync(fd, b, 0, PAGE_HEADER, at);
-    if (b.toString("latin1", 0, 4) === MAGIC) {
-      const pageSize = b.readUInt32BE(8);
-      const pageCount = b.readUInt32BE(12);
-      if (pageSize > 0 && at % pageSize === 0) return { pageSize: pageSize, pageCount: pageCount, granularity: b[5] };
-    }
-  }
-  return undefined;
+/** The geometry an image file's page headers record (see imageGeometry). */
+function geometryOf(fd: number, size: number): ImageGeometry | undefined {
+  return imageGeometry(function (at: number, len: number): string {
+    const b = Buffer.alloc(len);
+    readSync(fd, b, 0, len, at);
+    return b.toString("latin1");
+  }, size);
 }
 

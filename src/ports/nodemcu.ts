@@ -3,8 +3,8 @@
 // registers these as the defaults; everything here runs in Lua only.
 
 import { moteError, E_FLASH } from "../errors";
-import { fill, readU32 } from "../bytes";
-import { MAGIC, PAGE_HEADER } from "../page";
+import { fill } from "../bytes";
+import { imageGeometry } from "../page";
 import { Clock, Flash, Memory, Platform, Scheduler } from "../ports";
 
 // NodeMCU's globals, as much of them as MoteDB uses. Methods called with `:` declare `this`.
@@ -67,16 +67,11 @@ function writeBlank(f: FileObj, name: string, n: number): void {
   for (let left = n; left > 0; left -= CHUNK) must(f.write(left >= CHUNK ? blank : blank.substring(0, left)), "cannot write " + name);
 }
 
-/** The geometry a MoteDB image records in its page headers (the first one found), or undefined. */
+/** The geometry a MoteDB image file records in its page headers (see imageGeometry), or undefined. */
 function geometryOf(f: FileObj, name: string, size: number): NodeMcuFlashOptions | undefined {
-  for (let at = 0; at + PAGE_HEADER <= size; at += 128) {
-    const h = readAt(f, name, at, PAGE_HEADER);
-    if (h.substring(0, 4) === MAGIC) {
-      const pageSize = readU32(h, 8);
-      if (pageSize > 0 && at % pageSize === 0) return { pageSize: pageSize, pageCount: readU32(h, 12), granularity: h.charCodeAt(5) };
-    }
-  }
-  return undefined;
+  return imageGeometry(function (at: number, len: number): string {
+    return readAt(f, name, at, len);
+  }, size);
 }
 
 /**
@@ -149,14 +144,13 @@ export function nodemcuMemory(): Memory {
 
 /**
  * Whole seconds of the RTC (rtctime.get(), set by SNTP or by hand), or of uptime when the firmware
- * has no rtctime module. Whole seconds on purpose: NodeMCU's Lua 5.3 on the ESP8266 has 32-bit
- * floats, which cannot hold today's Unix time to the second plus a fraction.
+ * has no rtctime module: NodeMCU's clocks count in seconds, and TTLs are whole seconds anyway.
  */
 export function nodemcuClock(): Clock {
   return {
     now: function (): number {
       if (rtctime !== undefined) return rtctime.get();
-      return Math.floor(tmrUptime());
+      return tmrUptime();
     },
   };
 }
