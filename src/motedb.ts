@@ -15,6 +15,8 @@ import { compileQuery, Query } from "./query";
 import { rec, Rec, recBytes } from "./record";
 import { FlashStats, Store } from "./store";
 
+const TAGS = "tags are an array of non-empty strings";
+
 /** The latest expiry the flash format can hold (seconds, unsigned 32-bit). */
 const MAX_EXPIRY = 4294967295;
 
@@ -145,7 +147,7 @@ export class MoteDB {
   putBatch(items: unknown, ttls?: unknown, tags?: unknown): string[] {
     const keys: unknown[] = [];
     const docs: unknown[] = [];
-    const list = (Array.isArray(items) ? items : [0]) as unknown[];
+    const list = (Array.isArray(items) ? items : []) as unknown[];
     for (let i = 0; i < list.length; i++) {
       const item = list[i];
       const pair = Array.isArray(item) && item.length === 2 && typeof item[0] === "string";
@@ -372,11 +374,11 @@ export class MoteDB {
     }
     let g: string[] | undefined = undefined;
     if (tags !== undefined && !isNull(tags)) {
-      const list = (Array.isArray(tags) ? tags : [0]) as unknown[];
+      if (!Array.isArray(tags)) throw moteError(E_VALUE, TAGS);
       g = [];
-      for (let i = 0; i < list.length; i++) {
-        const t = list[i];
-        if (typeof t !== "string" || t.length === 0) throw moteError(E_VALUE, "tags are an array of non-empty strings");
+      for (let i = 0; i < tags.length; i++) {
+        const t = tags[i];
+        if (typeof t !== "string" || t.length === 0) throw moteError(E_VALUE, TAGS);
         g.push(t);
       }
     }

@@ -122,11 +122,12 @@ export function compileQuery(q: unknown): Query {
   /** $eq: a value, or an element of one, equals x; a null also matches a missing field. */
   function eq(x: unknown): Test {
     const enc = operand(x);
+    const is = function (v: unknown): boolean {
+      return equal(v, x, enc);
+    };
     return function (vals: unknown): boolean {
       const vs = vals as unknown[];
-      return (isNull(x) && vs.length === 0) || some(vs, true, function (v: unknown): boolean {
-        return equal(v, x, enc);
-      });
+      return (isNull(x) && vs.length === 0) || some(vs, true, is);
     };
   }
 
@@ -152,11 +153,12 @@ export function compileQuery(q: unknown): Query {
       const t = typeof x;
       if ((t !== "number" && t !== "string") || x !== x) bad(op + " takes a number or a string");
       const b = x as number;
+      const holds = function (v: unknown): boolean {
+        const a = v as number;
+        return typeof v === t && (op === "$gt" ? a > b : op === "$gte" ? a >= b : op === "$lt" ? a < b : a <= b);
+      };
       return function (vals: unknown): boolean {
-        return some(vals as unknown[], true, function (v: unknown): boolean {
-          const a = v as number;
-          return typeof v === t && (op === "$gt" ? a > b : op === "$gte" ? a >= b : op === "$lt" ? a < b : a <= b);
-        });
+        return some(vals as unknown[], true, holds);
       };
     }
     if (op === "$exists") {
@@ -167,21 +169,24 @@ export function compileQuery(q: unknown): Query {
     }
     if (op === "$size") {
       const n = count(x, op);
+      const sized = function (v: unknown): boolean {
+        return isList(v) && (v as unknown[]).length === n;
+      };
       return function (vals: unknown): boolean {
-        return some(vals as unknown[], false, function (v: unknown): boolean {
-          return isList(v) && (v as unknown[]).length === n;
-        });
+        return some(vals as unknown[], false, sized);
       };
     }
     if (op === "$contains") {
       const enc = operand(x);
+      const is = function (e: unknown): boolean {
+        return equal(e, x, enc);
+      };
+      const holds = function (v: unknown): boolean {
+        if (typeof v === "string") return typeof x === "string" && v.indexOf(x) >= 0;
+        return isList(v) && some(v as unknown[], false, is);
+      };
       return function (vals: unknown): boolean {
-        return some(vals as unknown[], false, function (v: unknown): boolean {
-          if (typeof v === "string") return typeof x === "string" && v.indexOf(x) >= 0;
-          return isList(v) && some(v as unknown[], false, function (e: unknown): boolean {
-            return equal(e, x, enc);
-          });
-        });
+        return some(vals as unknown[], false, holds);
       };
     }
     if (op === "$elemMatch") {
@@ -189,12 +194,14 @@ export function compileQuery(q: unknown): Query {
       // Operators apply to each element itself; field names to each element as a document.
       const onValue = isOperatorObject(x);
       const inner = onValue ? condition(x, depth + 1) : document(x, depth + 1, false);
+      const matches = function (e: unknown): boolean {
+        return inner(onValue ? [e] : e);
+      };
+      const holds = function (v: unknown): boolean {
+        return isList(v) && some(v as unknown[], false, matches);
+      };
       return function (vals: unknown): boolean {
-        return some(vals as unknown[], false, function (v: unknown): boolean {
-          return isList(v) && some(v as unknown[], false, function (e: unknown): boolean {
-            return inner(onValue ? [e] : e);
-          });
-        });
+        return some(vals as unknown[], false, holds);
       };
     }
     if (op === "$not") {
