@@ -17,7 +17,7 @@ import * as walk from "acorn-walk";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import ts from "typescript";
 import { join } from "node:path";
-import { checkJs, formatProblems } from "./dialect";
+import { checkJs, ESPRUINO_RESERVED, formatProblems } from "./dialect";
 
 export const ROOT = join(import.meta.dirname, "..");
 
@@ -115,7 +115,7 @@ export async function bundleForEspruino(entry: string, plugins: Plugin[], minify
     plugins: plugins,
     mangleProps: minify ? new RegExp("^(" + privateNames().join("|") + ")$|" + INTERNAL.source) : undefined,
     // Mangled names never become words Espruino's parser reserves (a method `in()` would not parse).
-    reserveProps: /^(if|else|do|while|for|break|continue|function|return|var|let|const|this|throw|try|catch|finally|true|false|null|undefined|new|in|instanceof|switch|case|default|delete|typeof|void|debugger|class|extends|super|static|of)$/,
+    reserveProps: new RegExp("^(" + ESPRUINO_RESERVED.join("|") + ")$"),
     logLevel: "warning",
     supported: SUPPORTED,
   });

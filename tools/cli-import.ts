@@ -109,10 +109,8 @@ export interface ImportResult {
   /** Items whose `expires` had already passed at `now`: left out. */
   skipped: number;
   withTtl: number;
-  flushes: number;
   budgetBytes: number;
   usedBytes: number;
-  liveBytes: number;
   capacity: number;
   usedCapacity: number;
 }
@@ -177,10 +175,8 @@ export function buildImage(items: ImportItem[], o: ImportOptions): ImportResult 
     stored,
     skipped,
     withTtl,
-    flushes: s.flushes,
     budgetBytes: s.budgetBytes,
     usedBytes: s.usedBytes,
-    liveBytes: fs !== undefined ? fs.liveBytes : 0,
     capacity: fs !== undefined ? fs.capacity : 0,
     usedCapacity: fs !== undefined ? fs.usedCapacity : 0,
   };

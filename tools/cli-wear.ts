@@ -89,7 +89,7 @@ export function wearSvg(title: string, pages: WearPage[]): string {
     out.push(rect(x, useTop + useH - lh - gh, col - gap, gh, COLORS.garbage, tip));
   }
 
-  // Page numbers: every page when they fit, else every tenth.
+  // Page numbers: every page when they fit, else every fifth or tenth.
   const every = col >= 16 ? 1 : col >= 8 ? 5 : 10;
   for (let i = 0; i < pages.length; i += every) {
     out.push(text(left + i * col + (col - gap) / 2, useTop + useH + 16, String(pages[i].page), 10, "middle", COLORS.axis));

@@ -15,6 +15,7 @@ import { SingleBar } from "cli-progress";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
 import { dirname, join, resolve } from "node:path";
 import { boardIds, DEFAULT_BOARD, loadBoard, type Board } from "../src/ports/host";
 import { runDemo } from "./demo";
@@ -36,7 +37,7 @@ function board(id: string): Board {
   }
 }
 
-function wholeNumber(what: string, min: number, max: number): (v: string) => number {
+function numberArg(what: string, min: number, max: number): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
     if (!/^\s*-?\d+(\.\d+)?\s*$/.test(v) || !(n >= min && n <= max)) throw new Fail(what + " must be a number from " + min + " to " + max + ", got '" + v + "'", EXIT_USAGE);
@@ -67,7 +68,7 @@ function writeAtomically(path: string, data: string | Buffer): void {
 
 // ---- inspect --------------------------------------------------------------------------------------
 
-function summary(r: ImageReport): Record<string, unknown> {
+function summary(r: ImageReport) {
   const im = r.image;
   const withTtl = r.live.filter((x) => x.expiry > 0).length;
   return {
@@ -88,15 +89,16 @@ function summary(r: ImageReport): Record<string, unknown> {
 
 function inspect(path: string, o: { json?: boolean }): number {
   const r = readImage(loadImage(path));
+  const s = summary(r);
   if (o.json === true) {
-    out(JSON.stringify(summary(r), null, 2));
+    out(JSON.stringify(s, null, 2));
     return 0;
   }
   const im = r.image;
-  const live = r.pages.reduce((s, p) => s + p.live, 0);
-  const garbage = r.pages.reduce((s, p) => s + p.garbage, 0);
-  const cap = r.pages.reduce((s, p) => s + p.capacity, 0);
-  const withTtl = r.live.filter((x) => x.expiry > 0).length;
+  const live = s.liveBytes;
+  const garbage = s.garbageBytes;
+  const cap = r.pages.reduce((n, p) => n + p.capacity, 0);
+  const withTtl = s.records.withTtl;
   out(im.path + ": MoteDB flash image, format version " + im.version);
   out("  geometry  " + im.pageCount + " pages of " + im.pageSize + " bytes, granularity " + im.granularity + " (" + bytes(im.pageCount * im.pageSize) + ")");
   out("  time      " + r.time + when(r.time) + ", the latest of " + r.flushes + " flushes on flash");
@@ -314,8 +316,8 @@ function program(done: (code: number) => void): Command {
     .argument("<file>", "JSON or JSONL file ('-' for stdin)")
     .requiredOption("--board <id>", "board profile from boards/ (its flash geometry and RAM budget)")
     .requiredOption("-o, --output <image>", "image file to write")
-    .addOption(new Option("--now <seconds>", "database time the records are written at; TTLs count from it (default: now)").argParser(wholeNumber("--now", 0, 4294967295)))
-    .addOption(new Option("--ram-percentage <n>", "share of the board's free RAM the database will have (default: the board's)").argParser(wholeNumber("--ram-percentage", 0.01, 100)))
+    .addOption(new Option("--now <seconds>", "database time the records are written at; TTLs count from it (default: now)").argParser(numberArg("--now", 0, 4294967295)))
+    .addOption(new Option("--ram-percentage <n>", "share of the board's free RAM the database will have (default: the board's)").argParser(numberArg("--ram-percentage", 0.01, 100)))
     .option("--progress", "show the progress bar even when stderr is not a terminal")
     .action((file: string, o: { board: string; output: string; now?: number; ramPercentage?: number; progress?: boolean }) => done(importFile(file, o)));
   p.command("verify")
@@ -334,7 +336,7 @@ function program(done: (code: number) => void): Command {
     .option("--image <image>", "also put this flash image on the board")
     .option("--kv", "upload the kv build (no query engine: less RAM)")
     .option("--module <file>", "upload this module file instead of dist/espruino/motedb.min.js")
-    .addOption(new Option("-b, --baud <rate>", "serial baud rate").argParser(wholeNumber("--baud", 300, 4000000)))
+    .addOption(new Option("-b, --baud <rate>", "serial baud rate").argParser(numberArg("--baud", 300, 4000000)))
     .option("--dry-run", "print what would run, run nothing")
     .action((o: { board: string; port: string; image?: string; kv?: boolean; module?: string; baud?: number; dryRun?: boolean }) => done(upload(o)));
   p.command("demo")
@@ -381,6 +383,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.url === "file://" + process.argv[1]) {
+if (fileURLToPath(import.meta.url) === process.argv[1]) {
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -5,6 +5,7 @@
 // values live on flash and survive a reset.
 // Usage: npm run demo [-- --board ID]
 
+import { fileURLToPath } from "node:url";
 import { MoteDB, SimFlash } from "../src/index";
 import { DEFAULT_BOARD, hostMemory, loadBoard } from "../src/ports/host";
 import type { Board } from "../src/ports/host";
@@ -126,7 +127,7 @@ function cacheReadings(board: Board, flash: Flash | undefined, print: (line: str
   db.close();
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (fileURLToPath(import.meta.url) === process.argv[1]) {
   const i = process.argv.indexOf("--board");
   runDemo(i > 0 ? process.argv[i + 1] : DEFAULT_BOARD);
 }

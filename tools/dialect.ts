@@ -24,7 +24,7 @@ const ESPRUINO_GLOBALS = ["Map", "Set", "WeakMap", "WeakSet", "Symbol", "Proxy",
 const LUA_GLOBALS = ["JSON", "Date", "RegExp", "Uint8Array", "Uint16Array", "Uint32Array", "Int8Array", "Int16Array", "Int32Array", "Float32Array", "Float64Array", "ArrayBuffer", "DataView", "Promise"];
 
 /** Espruino's lexer reserves these words: a class member so named does not parse (measured on 2v29). */
-const ESPRUINO_RESERVED = ["if", "else", "do", "while", "for", "break", "continue", "function", "return", "var", "let", "const", "this", "throw", "try", "catch", "finally", "true", "false", "null", "undefined", "new", "in", "instanceof", "switch", "case", "default", "delete", "typeof", "void", "debugger", "class", "extends", "super", "static", "of"];
+export const ESPRUINO_RESERVED = ["if", "else", "do", "while", "for", "break", "continue", "function", "return", "var", "let", "const", "this", "throw", "try", "catch", "finally", "true", "false", "null", "undefined", "new", "in", "instanceof", "switch", "case", "default", "delete", "typeof", "void", "debugger", "class", "extends", "super", "static", "of"];
 /** Static members that Espruino lacks ("Function not found"). */
 const MISSING_STATICS: Record<string, string[]> = {
   Array: ["from", "of"],

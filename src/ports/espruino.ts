@@ -166,12 +166,13 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
       const p = Math.floor(addr / pageSize);
       const at = addr - p * pageSize;
       if (at + data.length > pageSize) throw moteError(E_FLASH, "program crosses a page at " + addr);
+      const blank = fill(255, data.length);
       let old = S.read(file(p), g + at, data.length);
       if (old === undefined) {
         f.erase(p);
-        old = fill(255, data.length);
+        old = blank;
       }
-      if (old === fill(255, data.length)) {
+      if (old === blank) {
         write(file(p), data, g + at);
         return;
       }
@@ -183,7 +184,7 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
       for (let i = 0; i < data.length; i++) {
         const d = data.charCodeAt(i);
         if ((old.charCodeAt(i) & d) !== d) throw moteError(E_FLASH, "a 0 bit would turn 1 at " + (addr + i));
-        const was = old.substring(i, i + g);
+        const was = i % g === 0 ? old.substring(i, i + g) : "";
         if (i % g === 0 && was !== data.substring(i, i + g)) {
           if (was !== erased) rewrite = true;
           if (runs.length > 0 && runs[runs.length - 1] === i) runs[runs.length - 1] = i + g;

@@ -161,7 +161,7 @@ export function charts(r: BenchResult): Record<string, string> {
       false,
     );
   }
-  if (r.flash !== undefined && r.flash.status === "ok" && r.flash.rows.length > 0) {
+  if (r.flash !== undefined && r.flash.rows.length > 0) {
     const f = r.flash;
     const pages = f.rows.map((x) => x.pageSize).filter((p, i, a) => a.indexOf(p) === i);
     out["flash-recovery.svg"] = lineChart(

@@ -47,13 +47,9 @@ export interface WearRow {
 }
 
 export interface FlashSection {
-  status: "ok" | "blocked";
-  reason?: string;
   granularity: number;
   rows: FlashRow[];
   wear: WearRow[];
-  /** Page sizes the database refused or failed on, with the error. */
-  failed: { pageSize: number; error: string }[];
 }
 
 const clock = { now: () => 1_700_000_000 };
@@ -75,25 +71,6 @@ function consumed(flash: SimFlash): number {
     total += end;
   }
   return total;
-}
-
-/** Why flash mode cannot be measured yet, or undefined when it works. */
-export function flashBlocked(): string | undefined {
-  try {
-    const flash = new SimFlash(4096, 8, GRANULARITY);
-    const db = open(flash);
-    db.put("probe", { v: 1 });
-    db.flush();
-    db.close();
-    if (flash.programmed === 0) return "MoteDB({ inMemory: false, flash }) programs nothing on flush: flash mode is not implemented yet";
-    const again = open(flash);
-    const back = again.get("probe") as { v?: number } | undefined;
-    again.close();
-    if (back === undefined || back.v !== 1) return "a record put and flushed is not there after reopening the flash";
-    return undefined;
-  } catch (e) {
-    return "flash mode fails: " + String((e as Error).message || e);
-  }
 }
 
 function pagesFor(pageSize: number, bytes: number): number {
@@ -208,27 +185,18 @@ export function flashSection(
   laps: number,
   log: (s: string) => void,
 ): FlashSection {
-  const blocked = flashBlocked();
-  if (blocked !== undefined) return { status: "blocked", reason: blocked, granularity: GRANULARITY, rows: [], wear: [], failed: [] };
   const rows: FlashRow[] = [];
   const wear: WearRow[] = [];
-  const failed: FlashSection["failed"] = [];
   // A warm-up, thrown away: the first records would otherwise be timed in V8's interpreter.
   log("flash warm-up");
   fillRow(pageSizes[0], Math.min(1000, counts[0]), 1, () => undefined);
   for (const pageSize of pageSizes) {
-    // A page size the database does not take is a finding to report, not a reason to stop.
-    try {
-      const mine: FlashRow[] = [];
-      for (const n of counts) mine.push(fillRow(pageSize, n, recoveries, log));
-      // Size the wear run's records from what the fill measured at this page size.
-      const last = mine[mine.length - 1];
-      const w = wearRow(pageSize, pageSize >= 65536 ? 8 : 64, laps, last.userBytesPerRecord + last.overheadPerRecord, log);
-      rows.push(...mine);
-      wear.push(w);
-    } catch (e) {
-      failed.push({ pageSize, error: String((e as Error).message || e) });
-    }
+    const mine: FlashRow[] = [];
+    for (const n of counts) mine.push(fillRow(pageSize, n, recoveries, log));
+    // Size the wear run's records from what the fill measured at this page size.
+    const last = mine[mine.length - 1];
+    rows.push(...mine);
+    wear.push(wearRow(pageSize, pageSize >= 65536 ? 8 : 64, laps, last.userBytesPerRecord + last.overheadPerRecord, log));
   }
-  return { status: "ok", granularity: GRANULARITY, rows, wear, failed };
+  return { granularity: GRANULARITY, rows, wear };
 }

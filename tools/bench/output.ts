@@ -29,7 +29,7 @@ const METHOD = `# Benchmarks
 
 \`npm run bench\` measures MoteDB on the host simulator and writes \`dist/bench/\`: \`results.json\`
 (every figure), \`table.md\` (the tables below) and SVG charts (\`host-ratios.svg\`, \`ttl.svg\`,
-\`memory.svg\`, \`flash-recovery.svg\`, \`sizes.svg\`). A full run takes one to two minutes on 2
+\`memory.svg\`, \`flash-recovery.svg\`, \`sizes.svg\`). A full run takes about a minute on 2
 cores; \`npm run bench -- --quick\` runs smaller sizes in well under a minute; \`--only host,ttl\`
 runs some sections; \`--build\` runs \`npm run build\` first so the sizes are current. None of it
 is a pass/fail test: test/bench.test.ts only checks that a tiny run produces well-formed results.

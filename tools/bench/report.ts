@@ -70,43 +70,38 @@ export function markdown(r: BenchResult): string {
   if (r.flash !== undefined) {
     const f = r.flash;
     out.push("### Flash mode on the simulator");
-    if (f.status === "blocked") {
-      out.push("Not measured: " + f.reason + ".");
-    } else {
-      out.push(
-        "SimFlash, " + f.granularity + "-byte program granularity. Put includes flushes; get reads every key in a shuffled order after reopening. " +
-          "Overhead is flash consumed per record beyond its user data (key, document and tags in canonical bytes). Recovery is opening the database from the image.",
-      );
-      out.push(
-        table(
-          ["page", "records", "put", "get", "user B/record", "overhead B/record", "recovery"],
-          f.rows.map((x) => [
-            x.pageSize / 1024 + " KB × " + x.pageCount,
-            count(x.n),
-            rate(x.putPerSec) + "/s",
-            rate(x.getPerSec) + "/s",
-            x.userBytesPerRecord.toFixed(1),
-            x.overheadPerRecord.toFixed(1),
-            ms(x.recoveryMs),
-          ]),
-        ),
-      );
-      for (const x of f.failed) out.push("Not measured at " + x.pageSize / 1024 + " KB pages: " + x.error + ".");
-      out.push("Steady-state overwrites at random over a flash kept partly full of live data:");
-      out.push(
-        table(
-          ["page", "records (fill)", "overwrites", "overwrite rate", "write amplification", "erase spread (max/mean)"],
-          f.wear.map((x) => [
-            x.pageSize / 1024 + " KB × " + x.pageCount,
-            x.records + " (" + (x.fill * 100).toFixed(0) + "%)",
-            String(x.overwrites),
-            rate(x.overwritePerSec) + "/s",
-            x.writeAmplification.toFixed(2),
-            x.eraseSpread.toFixed(2) + " (mean " + x.erasesMean.toFixed(1) + ")",
-          ]),
-        ),
-      );
-    }
+    out.push(
+      "SimFlash, " + f.granularity + "-byte program granularity. Put includes flushes; get reads every key in a shuffled order after reopening. " +
+        "Overhead is flash consumed per record beyond its user data (key, document and tags in canonical bytes). Recovery is opening the database from the image.",
+    );
+    out.push(
+      table(
+        ["page", "records", "put", "get", "user B/record", "overhead B/record", "recovery"],
+        f.rows.map((x) => [
+          x.pageSize / 1024 + " KB × " + x.pageCount,
+          count(x.n),
+          rate(x.putPerSec) + "/s",
+          rate(x.getPerSec) + "/s",
+          x.userBytesPerRecord.toFixed(1),
+          x.overheadPerRecord.toFixed(1),
+          ms(x.recoveryMs),
+        ]),
+      ),
+    );
+    out.push("Steady-state overwrites at random over a flash kept partly full of live data:");
+    out.push(
+      table(
+        ["page", "records (fill)", "overwrites", "overwrite rate", "write amplification", "erase spread (max/mean)"],
+        f.wear.map((x) => [
+          x.pageSize / 1024 + " KB × " + x.pageCount,
+          x.records + " (" + (x.fill * 100).toFixed(0) + "%)",
+          String(x.overwrites),
+          rate(x.overwritePerSec) + "/s",
+          x.writeAmplification.toFixed(2),
+          x.eraseSpread.toFixed(2) + " (mean " + x.erasesMean.toFixed(1) + ")",
+        ]),
+      ),
+    );
   }
   if (r.ttl !== undefined) {
     const t = r.ttl;
