@@ -229,7 +229,6 @@ export class MoteDB {
   purge(): void {
     this.open_("purge");
     if (this.store_ !== undefined) {
-      this.flushStore_();
       this.store_.purge_(this.time_());
       this.events_.emit_("write", 1);
     }
@@ -491,8 +490,10 @@ export class MoteDB {
     if (s !== undefined) {
       this.expire_();
       // Buffered deletes and overwrites free flash only once flushed: flush before refusing.
-      if (!s.admit_(changes, false) && s.pending_() > 0) this.flushStore_();
-      s.admit_(changes, true);
+      if (!s.admit_(changes, false)) {
+        if (s.pending_() > 0) this.flushStore_();
+        s.admit_(changes, true);
+      }
     }
     let need = this.costOf_(changes);
     if (need > 0 && this.used_() + need > this.budget_) {

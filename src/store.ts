@@ -172,7 +172,11 @@ export class Store {
         delta += this.unit_(r.s);
       }
     }
-    if (delta <= 0) return true;
+    if (delta <= 0) {
+      // Nothing more to hold, but a larger record still widens what a page may waste.
+      this.maxRec_ = big;
+      return true;
+    }
     const before = this.maxRec_;
     this.maxRec_ = big;
     const cap = this.capacity_();
@@ -230,8 +234,9 @@ export class Store {
   }
 
   /**
-   * Write every buffered change to flash as one flush; returns how many changes it wrote. Throws
-   * E_FULL or E_FLASH and keeps the buffer when it cannot.
+   * Write every buffered change to flash as one flush; returns how many buffered changes it settled
+   * (a key put and deleted again before the flush settles without writing anything). Throws E_FULL
+   * or E_FLASH and keeps the buffer when it cannot.
    */
   flush_(now: number): number {
     if (this.dirty_.length === 0 && !this.timeDirty_) return 0;
@@ -251,8 +256,11 @@ export class Store {
         sizes.push(b.length);
       }
     }
-    this.room_(sizes, now);
-    const addrs = this.log_.write_(bytes, now, false);
+    let addrs: number[] = [];
+    if (bytes.length > 0 || this.timeDirty_) {
+      this.room_(sizes, now);
+      addrs = this.log_.write_(bytes, now, false);
+    }
     const live = this.log_.live_;
     for (let i = 0; i < keys.length; i++) {
       const r = tree.get_(keys[i]);
@@ -271,13 +279,18 @@ export class Store {
       }
     }
     const n = this.dirty_.length;
+    this.clearBuffer_();
+    this.trim_(this.cacheLimit_);
+    return n;
+  }
+
+  /** Forget the write buffer: it was flushed, or a purge makes it moot. */
+  private clearBuffer_(): void {
     this.dirty_ = [];
     this.shadow_ = {};
     this.bufferBytes_ = 0;
     this.sinceFlush_ = 0;
     this.timeDirty_ = false;
-    this.trim_(this.cacheLimit_);
-    return n;
   }
 
   /** Collect garbage until the write buffer's records fit the erased pages a flush may take. */
@@ -291,9 +304,12 @@ export class Store {
     }
   }
 
-  /** Forget every record: one purge record on flash makes recovery forget everything before it. */
+  /**
+   * Forget every record: one purge record on flash makes recovery forget everything before it. The
+   * write buffer is dropped, not written: the purge would cancel it.
+   */
   purge_(now: number): void {
-    this.flush_(now);
+    this.clearBuffer_();
     const b = encodeRecord(T_PURGE, "", 0, "", "");
     this.room_([b.length], now);
     this.log_.write_([b], now, false);
