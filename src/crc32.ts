@@ -1,5 +1,5 @@
 // CRC-32 (IEEE 802.3: reflected polynomial 0xEDB88320, initial and final value 0xFFFFFFFF), as
-// zlib, Espruino's E.CRC32 and littlefs compute it: crc32("123456789") = 0xCBF43926.
+// zlib and Espruino's E.CRC32 compute it (littlefs's has no final XOR): crc32("123456789") = 0xCBF43926.
 // Kept in the core so that every runtime checks the same bits on flash. Values stay unsigned
 // 32-bit numbers; shifts and masks are divisions and remainders.
 

@@ -5,7 +5,7 @@
 
 import { readU16, readU32, u16, u32, u8 } from "./bytes";
 import { crc32 } from "./crc32";
-import { blank } from "./page";
+import { align, blank } from "./page";
 import { RECORD_HEADER, readRecordHead, recordOk } from "./record";
 
 export const FRAME_KIND = 0x46; // "F"
@@ -120,7 +120,7 @@ export function scanPage(
     if (ok && (at !== stop || recs.length !== h.count_)) ok = false;
     if (!ok) corrupt++;
     onFrame(h, base + pos, recs, ok);
-    pos = Math.ceil((stop) / g) * g;
+    pos = align(stop, g);
   }
   if (!closed && pos < pageSize && !blankRange(read, base + pos, pageSize - pos)) closed = true;
   return { end_: pos, closed_: closed, corrupt_: corrupt };

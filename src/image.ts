@@ -5,6 +5,7 @@ import { fromUtf8 } from "./bytes";
 import { decode } from "./codec";
 import { errorCode } from "./errors";
 import { Found, FrameHead, scanPage } from "./frame";
+import { sortBySeq } from "./log";
 import { dataAt, P_BAD, readPageHeader } from "./page";
 import { Flash } from "./ports";
 import { T_DEL, T_PUT } from "./record";
@@ -82,22 +83,23 @@ export function inspectImage(flash: Flash): Image {
         erases = r.h.erases_;
       }
     } catch (e) {
+      // A good header of another geometry or a newer format: that is the problem, not its CRC.
       problems.push("page " + p + ": " + (errorCode(e) !== undefined ? (e as Error).message : String(e)));
+      state = -1;
     }
-    pages.push({ page: p, state: STATES[state], seq: seq, erases: erases, end: D0, closed: false, frames: [] });
+    pages.push({ page: p, state: STATES[state < 0 ? P_BAD : state], seq: seq, erases: erases, end: D0, closed: false, frames: [] });
     if (state === P_BAD) problems.push("page " + p + ": its header fails its CRC");
   }
-  const order: ImagePage[] = [];
-  for (let i = 0; i < pages.length; i++) if (pages[i].state === "data") order.push(pages[i]);
-  for (let i = 1; i < order.length; i++) {
-    const x = order[i];
-    let j = i - 1;
-    while (j >= 0 && order[j].seq > x.seq) {
-      order[j + 1] = order[j];
-      j--;
-    }
-    order[j + 1] = x;
+  // Data pages in log order, as recovery reads them.
+  const nums: number[] = [];
+  const seqs: number[] = [];
+  for (let i = 0; i < pages.length; i++) {
+    seqs.push(pages[i].seq);
+    if (pages[i].state === "data") nums.push(i);
   }
+  sortBySeq(nums, seqs);
+  const order: ImagePage[] = [];
+  for (let i = 0; i < nums.length; i++) order.push(pages[nums[i]]);
   const records: ImageRecord[] = [];
   for (let i = 0; i < order.length; i++) {
     const pg = order[i];
@@ -129,7 +131,8 @@ export function inspectImage(flash: Flash): Image {
     });
     pg.end = s.end_;
     pg.closed = s.closed_;
-    if (pg.frames.length === 0) pg.state = "free";
+    // Erased after its header, as recovery sees it: a page whose first frame is damaged is closed, not free.
+    if (pg.frames.length === 0 && !s.closed_) pg.state = "free";
     if (s.closed_) problems.push("page " + pg.page + ": bytes past offset " + s.end_ + " are neither a frame nor erased");
   }
   return { pageSize: P, pageCount: flash.pageCount, granularity: G, pages: pages, records: records, problems: problems };

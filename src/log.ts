@@ -116,7 +116,7 @@ export class FlashLog {
 
   // ---- recovery -------------------------------------------------------------------------------
 
-  /** Read the log and call apply(records, time) for every complete flush, in order; repair what a cut left. */
+  /** Read the log and call apply(records) for every complete flush, in order; repair what a cut left. */
   open(apply: (this: void, recs: LogRecord[]) => void): void {
     const P = this.P;
     const states: number[] = [];
@@ -150,6 +150,7 @@ export class FlashLog {
     // Pages a cut (or damage) left unusable: erase them and give them a header, after every other page.
     for (let p = 0; p < this.N; p++) {
       const st = states[p];
+      // An obsolete page's erase may have begun before the cut: it wore the page, so it counts.
       if (st === P_OBSOLETE) this.renew_(p, this.erases_[p] + 1, true);
       else if (st === P_BAD) this.renew_(p, maxErases, true);
       else if (st === P_BLANK) this.renew_(p, maxErases, !blankRange(this.read_, p * P, P));
@@ -432,7 +433,7 @@ export class FlashLog {
     let g = 0;
     for (let i = 0; i < this.data_.length; i++) {
       const p = this.data_[i];
-      const end = this.used_[p] === this.P ? this.P : this.used_[p];
+      const end = this.used_[p];
       g += end - this.D0 - this.live_[p];
     }
     return g;
@@ -440,7 +441,7 @@ export class FlashLog {
 }
 
 /** Sort page numbers by sequence number (an insertion sort: a few pages, no comparator sort). */
-function sortBySeq(pages: number[], seq: number[]): void {
+export function sortBySeq(pages: number[], seq: number[]): void {
   for (let i = 1; i < pages.length; i++) {
     const x = pages[i];
     let j = i - 1;

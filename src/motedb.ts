@@ -405,7 +405,11 @@ export class MoteDB {
     return v;
   }
 
-  /** Forget records whose bytes on flash turned out damaged (stats().flash.corrupt counts them). */
+  /**
+   * Forget records whose bytes on flash turned out damaged (stats().flash.corrupt counts them): the
+   * key reads as absent for the rest of the session. At the next open, recovery drops the whole flush
+   * that held the record (flushes are all or nothing), so its other keys return to older versions.
+   */
   private dropLost_(): void {
     for (let i = 0; i < this.lost_.length; i++) {
       const r = this.tree_.get_(this.lost_[i]);

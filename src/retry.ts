@@ -26,9 +26,9 @@ export class Retry {
 
   /**
    * After failure number `failures` (1, 2...) of an operation that began at `start`, with error e:
-   * wait and return true when another attempt is allowed, else throw E_FLASH (or the power loss).
+   * wait when another attempt is allowed, else throw E_FLASH (or the power loss).
    */
-  again_(failures: number, start: number, what: string, e: unknown): boolean {
+  again_(failures: number, start: number, what: string, e: unknown): void {
     if (errorCode(e) === E_POWER) throw e;
     if (failures > this.retries_ || this.clock_.now() - start + this.delay_ > this.timeout_) {
       throw moteError(E_FLASH, what + " failed: " + String((e as Error).message));
@@ -39,10 +39,12 @@ export class Retry {
       let spins = 0;
       while (this.clock_.now() < until && spins < 100000) spins++;
     }
-    return true;
   }
 
-  /** Run fn, retrying it when it throws. For operations that may simply be repeated (reads, erases). */
+  /**
+   * Run fn, retrying it when it throws. For operations that may simply be repeated: reads, erases,
+   * and the obsolete mark (all zeros: programming it again only clears what a torn try left set).
+   */
   run_<T>(what: string, fn: (this: void) => T): T {
     const start = this.clock_.now();
     let failures = 0;

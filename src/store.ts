@@ -49,8 +49,6 @@ const NO_SHADOW = rec(undefined, 0, undefined, -1, 0, 0);
 export class Store {
   log_: FlashLog;
   tree_: BTree<Rec>;
-  P: number;
-  G: number;
   dirty_: string[];
   /** Each dirty key's shadow (its place and size), or NO_SHADOW when flash holds no version of it. */
   shadow_: Record<string, Rec>;
@@ -76,8 +74,6 @@ export class Store {
     if (flash.pageCount < 4) throw moteError(E_OPTION, "pageCount: 4 or more");
     this.log_ = new FlashLog(flash, new Retry(o.clock, o.maxRetries, o.retryDelay, o.lockTimeout));
     this.tree_ = tree;
-    this.P = flash.pageSize;
-    this.G = flash.granularity;
     this.dirty_ = [];
     this.shadow_ = {};
     this.cacheBytes_ = 0;
@@ -95,7 +91,7 @@ export class Store {
 
   /** What a record of s bytes costs at most on flash: alone in a frame, padded. */
   private unit_(s: number): number {
-    return s + FRAME_HEADER + this.G - 1;
+    return s + FRAME_HEADER + this.log_.G - 1;
   }
 
   /**
@@ -104,12 +100,12 @@ export class Store {
    * garbage collection always frees a page (docs/FORMAT.md, "Capacity").
    */
   capacity_(): number {
-    const per = this.P - this.log_.D0 - (FRAME_HEADER + this.maxRec_ + this.G);
+    const per = this.log_.P - this.log_.D0 - (FRAME_HEADER + this.maxRec_ + this.log_.G);
     return per > 0 ? (this.log_.N - 2 - SPARE_PAGES) * per : 0;
   }
 
   private page_(at: number): number {
-    return Math.floor(at / this.P);
+    return Math.floor(at / this.log_.P);
   }
 
   // ---- opening ----------------------------------------------------------------------------------
@@ -415,7 +411,7 @@ export class Store {
     }
     return {
       pages: log.N,
-      pageSize: this.P,
+      pageSize: this.log_.P,
       freePages: log.free_.length,
       erases: { min: min, max: max, mean: sum / log.N },
       liveBytes: live,

@@ -6,7 +6,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readSync, writeS
 import { E_FLASH, moteError } from "../errors";
 import { imageGeometry, ImageGeometry } from "../page";
 import { Flash } from "../ports";
-import { bxor } from "../bits";
+import { clearsOnly } from "./simflash";
 
 export interface FileFlashOptions {
   pageSize?: number;
@@ -59,7 +59,7 @@ export class FileFlash implements Flash {
     for (let i = 0; i < data.length; i++) {
       const o = old.charCodeAt(i);
       const d = data.charCodeAt(i);
-      if (o !== 255 && bxor(o, d) + d !== o) throw moteError(E_FLASH, "NOR rule broken: programming address " + (addr + i) + " would turn a 0 bit into 1");
+      if (!clearsOnly(o, d)) throw moteError(E_FLASH, "NOR rule broken: programming address " + (addr + i) + " would turn a 0 bit into 1");
     }
     const b = Buffer.from(data, "latin1");
     writeSync(this.fd, b, 0, b.length, addr);

@@ -14,6 +14,7 @@
 // device, as a RAM-backed flash for trying MoteDB out.
 
 import { bxor } from "../bits";
+import { fill } from "../bytes";
 import { E_FLASH, moteError } from "../errors";
 import { Flash } from "../ports";
 
@@ -29,19 +30,8 @@ export interface FlashOp {
   data: string;
 }
 
-function ff(n: number): string {
-  let s = "";
-  let one = String.fromCharCode(255);
-  while (n > 0) {
-    if (n % 2 === 1) s += one;
-    one += one;
-    n = Math.floor(n / 2);
-  }
-  return s;
-}
-
 /** Whether programming byte d over byte o only clears bits: d's bits are a subset of o's. */
-function clearsOnly(o: number, d: number): boolean {
+export function clearsOnly(o: number, d: number): boolean {
   return o === 255 || o === d || bxor(o, d) + d === o;
 }
 
@@ -74,7 +64,7 @@ export class SimFlash implements Flash {
     this.pages = [];
     this.programs = [];
     this.erases = [];
-    const blank = ff(pageSize);
+    const blank = fill(255, pageSize);
     for (let p = 0; p < pageCount; p++) {
       this.pages.push(image === undefined ? blank : image.substring(p * pageSize, (p + 1) * pageSize));
       this.programs.push(0);
@@ -135,7 +125,7 @@ export class SimFlash implements Flash {
     if (page < 0 || page >= this.pageCount || Math.floor(page) !== page) throw moteError(E_FLASH, "no page " + page);
     const keep = this.begin();
     if (keep < 0) {
-      this.pages[page] = ff(this.pageSize);
+      this.pages[page] = fill(255, this.pageSize);
       this.erases[page]++;
       if (this.journal !== undefined) this.journal.push({ page: page, addr: 0, data: "" });
       return;
@@ -190,7 +180,7 @@ export class SimFlash implements Flash {
   /** Apply a journal operation; with tear (0..1) apply only that part of it, as a power cut would. */
   apply(op: FlashOp, tear?: number): void {
     if (op.page >= 0) {
-      this.pages[op.page] = tear === undefined ? ff(this.pageSize) : tornErase(this.pages[op.page], tear);
+      this.pages[op.page] = tear === undefined ? fill(255, this.pageSize) : tornErase(this.pages[op.page], tear);
       this.erases[op.page]++;
     } else {
       const p = Math.floor(op.addr / this.pageSize);
@@ -259,8 +249,8 @@ function tornProgram(old: string, off: number, data: string, tear: number): stri
 function tornErase(old: string, tear: number): string {
   if (tear < 0.5) {
     const n = Math.floor(2 * tear * old.length);
-    return ff(n) + old.substring(n);
+    return fill(255, n) + old.substring(n);
   }
   const n = Math.floor((2 * tear - 1) * old.length);
-  return old.substring(0, old.length - n) + ff(n);
+  return old.substring(0, old.length - n) + fill(255, n);
 }
