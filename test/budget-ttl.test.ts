@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { MoteDB } from "../src/index";
-import { hostMemory } from "../src/ports/host";
+import { hostMemory, loadBoard } from "../src/ports/host";
 import { codeOf, ManualClock, ManualScheduler, memDb, snapshot } from "./helpers";
 
 describe("RAM budget", () => {
   it("is ramPercentage of the free memory at open", () => {
-    const db = new MoteDB({ memory: hostMemory(40_000), ramPercentage: 15, clock: new ManualClock() });
-    expect(db.stats().budgetBytes).toBe(6000);
+    const db = new MoteDB({ memory: hostMemory(40_000), ramPercentage: 20, clock: new ManualClock() });
+    expect(db.stats().budgetBytes).toBe(8000);
+    // A board's profile carries its scale: the RAM it spends on each byte MoteDB counts.
+    const board = loadBoard("puck-js");
     const puck = new MoteDB({ memory: hostMemory("puck-js"), clock: new ManualClock() });
-    expect(puck.stats().budgetBytes).toBeGreaterThan(1000);
+    expect(puck.stats().budgetBytes).toBe(Math.floor((board.freeBytes * 15) / 100 / board.scale!));
   });
 
   it("fills to the limit, refuses past it with E_BUDGET, and never grows past it", () => {
@@ -49,7 +51,19 @@ describe("RAM budget", () => {
     expect(db.stats().expired).toBe(n);
   });
 
-  it("counts what a batch needs as a whole (duplicate keys once)", () => {
+  it("charges a key written twice in one batch once", () => {
+    const big = { pad: "x".repeat(1000) };
+    const probe = new MoteDB({ memory: hostMemory(1_000_000), ramPercentage: 100, clock: new ManualClock() });
+    probe.putBatch([["a", big]]);
+    const one = probe.stats().usedBytes;
+    // A budget with room for that one record and a little more, far less than two of them.
+    const db = new MoteDB({ memory: hostMemory(one + 100), ramPercentage: 100, clock: new ManualClock() });
+    expect(codeOf(() => db.putBatch([["a", big], ["b", big]]))).toBe("E_BUDGET");
+    expect(db.putBatch([["a", big], ["a", { ...big, v: 2 }]])).toEqual(["a", "a"]);
+    expect(db.get("a")).toEqual({ ...big, v: 2 });
+  });
+
+  it("applies a batch's items in turn: the later of two for one key wins", () => {
     const { db } = memDb();
     const keys = db.putBatch([["a", { v: 1 }], ["a", { v: 2 }], { v: 3 }], [0, 0, 5], [["x"], ["y"], ["z"]]);
     expect(keys[0]).toBe("a");

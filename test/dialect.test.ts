@@ -58,6 +58,11 @@ describe("the dialect checker itself", () => {
     ["const d = new Date();", "global"],
     ["const b = new Uint8Array(4);", "global"],
     ["if (x) { var y = 1; }", "var"],
+    ["for (;;) { try { break; } catch (e) {} }", "break-in-try"],
+    ["while (x) { try { f(); } catch (e) { break; } }", "break-in-try"],
+    ["const y = x & 255;", "bit-operator"],
+    ["x >>>= 1;", "bit-operator"],
+    ["const y = ~x;", "bit-operator"],
   ];
   for (const [code, rule] of cases) {
     it("rejects " + rule + ": " + code, () => {
@@ -74,6 +79,7 @@ describe("the dialect checker itself", () => {
       const later = function () { return h(); };
       function h() { return 1; }
       try { g({}); } catch (e) { f(1, 2); }
+      try { for (;;) { break; } } catch (e) { switch (1) { case 1: break; } }
     `;
     expect(formatProblems(checkJs(ok, "ok.js", "lua"))).toBe("");
   });

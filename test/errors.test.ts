@@ -74,12 +74,14 @@ describe("rejected input", () => {
 
   it("says what to do in the message, prefixed by the code", () => {
     const { db } = loaded();
+    let caught: unknown;
     try {
       db.put("k", { x: NaN });
     } catch (e) {
-      expect((e as Error).message).toMatch(/^E_VALUE: NaN and Infinity are not JSON numbers/);
-      expect(e).toBeInstanceOf(Error);
+      caught = e;
     }
+    expect(caught).toBeInstanceOf(Error);
+    expect((caught as Error).message).toMatch(/^E_VALUE: NaN and Infinity are not JSON numbers/);
   });
 
   it("never pollutes prototypes", () => {

@@ -59,7 +59,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant("erase" as const), page: fc.integer({ min: 0, max: PAGES - 1 }) }),
   fc.record({
     kind: fc.constant("program" as const),
-    unit: fc.integer({ min: 0, max: (PAGE * PAGES) / G - 1 }),
+    // Half the programs start a page: offset 0 is where Storage would replace the file (the path
+    // the adapter's 4 spare bytes exist for), and where programs over data rewrite the page.
+    unit: fc.oneof(fc.integer({ min: 0, max: PAGES - 1 }).map((p) => (p * PAGE) / G), fc.integer({ min: 0, max: (PAGE * PAGES) / G - 1 })),
     units: fc.integer({ min: 1, max: 6 }),
     mask: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 24, maxLength: 24 }),
   }),

@@ -51,7 +51,7 @@ describe("planning a flush", () => {
         log.write_(recs, 1, false);
         expect(log.data_.length - pagesBefore).toBe(planned);
       }),
-      { numRuns: 200 },
+      { numRuns: 50 },
     );
   });
 });

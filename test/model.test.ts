@@ -84,7 +84,8 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
 
 function run(cmds: Cmd[]) {
   const clock = new ManualClock(1000);
-  const db = new MoteDB({ memory: hostMemory(10_000_000), clock });
+  // The smallest nodes (fan-out 4), so that a few keys already make a tree of several levels.
+  const db = new MoteDB({ memory: hostMemory(10_000_000), clock, btreePagesize: 64 });
   const model = new Map<string, ModelRec>();
   let high = -Infinity; // the model of the database's clock: the highest time seen
   const now = () => (high = Math.max(high, clock.t));

@@ -88,6 +88,16 @@ describe("query semantics", () => {
     });
   }
 
+  it("finds fields whose names sort differently in UTF-8 and in UTF-16", () => {
+    // "😀" is after "｡" in UTF-8 bytes (F0 > EF) but before it in UTF-16 (D83D < FF61).
+    const { db } = memDb();
+    db.put("u", { "｡": 1, "😀": 2, z: 3 });
+    expect(db.keys({ "😀": 2 })).toEqual(["u"]);
+    expect(db.keys({ "｡": 1 })).toEqual(["u"]);
+    expect(db.keys({ z: 3, "😀": { $gt: 1 } })).toEqual(["u"]);
+    expect(db.keys({ "😀": 1 })).toEqual([]);
+  });
+
   it("$skip and $limit window the results in key order", () => {
     expect(db.keys({ $skip: 1, $limit: 2 })).toEqual(["b", "c"]);
     expect(db.keys({ scores: { $exists: true }, $skip: 3 })).toEqual(["d"]);

@@ -3,7 +3,8 @@
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { afterAll } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileLua, LUA_ENTRY, LuaVersion } from "../../tools/build-lua";
@@ -27,6 +28,11 @@ export function luaCommand(version: LuaVersion): string {
 }
 
 let scratch: string | undefined;
+// Each test file that makes directories removes them when it is done.
+afterAll(() => {
+  if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+  scratch = undefined;
+});
 /** A fresh directory for this test process. */
 export function tempDir(prefix: string): string {
   if (scratch === undefined) scratch = mkdtempSync(join(tmpdir(), "motedb-lua-"));
