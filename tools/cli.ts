@@ -265,7 +265,8 @@ function boards(o: { markdown?: boolean }): number {
       b.name,
       b.runtime,
       String(b.freeBytes),
-      b.ramPercentage + "% = " + Math.floor((b.freeBytes * b.ramPercentage) / 100),
+      // What stats().budgetBytes reports on the board: its share of free RAM over its scale.
+      b.ramPercentage + "% / " + (b.scale ?? 1) + " = " + Math.floor((b.freeBytes * b.ramPercentage) / 100 / (b.scale ?? 1)),
       f.pageCount + " x " + f.pageSize + " B, granularity " + f.granularity,
       f.region ?? "",
     ];

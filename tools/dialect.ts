@@ -161,11 +161,49 @@ export function checkJs(code: string, file: string, level: Level): Problem[] {
   });
 
   checkLoopClosures(ast, add);
+  if (lua) {
+    checkBreakInTry(ast, add);
+    // The one place bit operators may be: bits.ts makes their results the same on every runtime.
+    if (!/(^|\/)bits\.ts$/.test(file)) checkBitOperators(ast, add);
+  }
   checkHoisting(ast, add);
   return problems;
 }
 
 type Add = (node: acorn.Node, rule: string, message: string) => void;
+
+const LOOPS = ["ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"];
+
+/** TypeScriptToLua turns a try block into a function: a break inside it that leaves a loop around the try emits invalid Lua. */
+function checkBreakInTry(ast: acorn.Program, add: Add): void {
+  walk.fullAncestor(ast, (node: acorn.AnyNode, _st: unknown, ancestors: acorn.AnyNode[]) => {
+    if (node.type !== "BreakStatement") return;
+    for (let i = ancestors.length - 2; i >= 0; i--) {
+      const a = ancestors[i];
+      if (LOOPS.indexOf(a.type) >= 0 || a.type === "SwitchStatement" || a.type.indexOf("Function") >= 0) return;
+      if (a.type === "TryStatement" && ancestors[i + 1] !== a.finalizer) {
+        add(node, "break-in-try", "break inside try: TypeScriptToLua emits invalid Lua; set a flag and break after the try");
+        return;
+      }
+    }
+  });
+}
+
+/** Bit operators mean different things in JavaScript, Lua 5.1's bit library and Lua 5.3: use bits.ts. */
+function checkBitOperators(ast: acorn.Program, add: Add): void {
+  const ops = ["&", "|", "^", "<<", ">>", ">>>"];
+  walk.full(ast, (node: acorn.AnyNode) => {
+    const op =
+      node.type === "BinaryExpression"
+        ? node.operator
+        : node.type === "AssignmentExpression"
+          ? node.operator.slice(0, -1)
+          : node.type === "UnaryExpression" && node.operator === "~"
+            ? "~"
+            : "";
+    if (op === "~" || ops.indexOf(op) >= 0) add(node, "bit-operator", op + " differs across runtimes: use bits.ts, or arithmetic");
+  });
+}
 
 /** `let` in a for loop is function-scoped on Espruino: a closure made in the loop must not capture it. */
 function checkLoopClosures(ast: acorn.Program, add: Add): void {

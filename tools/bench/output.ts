@@ -52,8 +52,8 @@ How to read the figures:
 - Flash: SimFlash in RAM, so rates are the CPU cost of the format and its checks, not a chip's
   program and erase times; SimFlash also rebuilds a page's string on every program, a cost that
   grows with the page size and that no chip has. The byte counts (overhead, write amplification,
-  erase spread) are exact. Every page size the plan asks for (4 KB, 64 KB, 128 KB) is tried, and
-  one the database refuses is reported with its error rather than stopping the run.
+  erase spread) are exact. Every page size the plan asks for (4 KB, 64 KB, 128 KB) is measured;
+  an error stops the run.
 - Warm-up: each section first runs once, unmeasured, so V8's compilers have done their work
   before the clock starts; the smallest sizes are still the noisiest.
 
