@@ -98,10 +98,11 @@ export class FlashLog {
     this.gcRuns_ = 0;
     this.programmed_ = 0;
     const self = this;
+    const read = function (addr: number, len: number): string {
+      return self.flash_.read(addr, len);
+    };
     this.read_ = function (addr: number, len: number): string {
-      return self.retry_.run_("flash read", function () {
-        return self.flash_.read(addr, len);
-      });
+      return self.retry_.run_("flash read", read, addr, len);
     };
   }
 

@@ -45,20 +45,23 @@ export class Retry {
    * Run fn, retrying it when it throws. For operations that may simply be repeated: reads, erases,
    * and the obsolete mark (all zeros: programming it again only clears what a torn try left set).
    */
-  run_<T>(what: string, fn: (this: void) => T): T {
-    const start = this.clock_.now();
+  run_<T>(what: string, fn: (this: void, a: number, b: number) => T, a?: number, b?: number): T {
+    // fn(a, b) rather than a closure made for each call, and the clock read only once something
+    // failed: every flash read comes through here.
+    let start = 0;
     let failures = 0;
     for (;;) {
       let ok = false;
       let r: T | undefined = undefined;
       let err: unknown = undefined;
       try {
-        r = fn();
+        r = fn(a as number, b as number);
         ok = true;
       } catch (e) {
         err = e;
       }
       if (ok) return r as T;
+      if (failures === 0) start = this.clock_.now();
       failures++;
       this.again_(failures, start, what, err);
     }

@@ -40,9 +40,12 @@ function workload(g: number, seed: number): Run {
     written = journal.length;
   });
   const pick = (n: number) => Math.floor(r() * n);
-  // A flush reached flash during this operation: remember the model as it stands.
+  // A flush reached flash during this operation: remember what it made durable. That is the model
+  // after the operation, unless the operation's own change is still buffered: a write short of
+  // room flushes what came before it, then buffers its change.
+  let before: Model = new Map();
   const note = () => {
-    if (written >= 0) flushes.push({ ops: written, model: new Map(model) });
+    if (written >= 0) flushes.push({ ops: written, model: new Map(db.stats().flash!.bufferedChanges === 0 ? model : before) });
     written = -1;
   };
   const pool = (i: number) => "k" + String(i).padStart(2, "0");
@@ -51,6 +54,7 @@ function workload(g: number, seed: number): Run {
   const tags = () => (r() < 0.3 ? [r() < 0.5 ? "hot" : "cold"] : undefined);
   for (let i = 0; i < OPS; i++) {
     clock.t += 1;
+    before = new Map(model);
     const roll = r();
     const now = clock.t;
     try {
