@@ -19,7 +19,8 @@ import ts from "typescript";
 import { join } from "node:path";
 import { checkJs, ESPRUINO_RESERVED, formatProblems } from "./dialect";
 
-export const ROOT = join(import.meta.dirname, "..");
+import { ROOT } from "./build-node";
+export { ROOT };
 
 export type EspruinoBuild = "full" | "kv";
 
@@ -205,10 +206,7 @@ export function lazify(code: string, lazy: string[]): string {
     if (isLazy[i]) edits.push({ start: st.getStart(), end: st.end, text: i === first ? definer : "" });
   });
   for (const r of outside) edits.push({ start: r.node.getStart(), end: r.node.end, text: "(" + L + " || (" + L + " = define" + L + "()))." + r.node.text });
-  edits.sort((a, b) => b.start - a.start);
-  let out = code;
-  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return out;
+  return applyEdits(code, edits);
 }
 
 /**
@@ -299,11 +297,7 @@ export function shrink(code: string): string {
   if (voids > 0) params.push(undef);
   edits.push({ start: open.length - 2, end: open.length - 2, text: params.join(",") });
   edits.push({ start: code.length - close.length + 3, end: code.length - close.length + 3, text: args.join(",") });
-  // Last first; at one offset, a replacement before an insertion made there.
-  edits.sort((a, b) => b.start - a.start || b.end - a.end);
-  let out = code;
-  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return out;
+  return applyEdits(code, edits);
 }
 
 /** ESM bundle text -> Espruino module text (see the header comment). */
@@ -345,10 +339,7 @@ export function toModule(code: string): string {
   });
   let assigns = "";
   for (const [name, local] of exported) assigns += "exports." + name + "=" + (renamed[local] !== undefined ? renamed[local] : local) + ";";
-  edits.sort((a, b) => b.start - a.start);
-  let out = code;
-  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return "(function(){" + out.trim() + assigns + "})();\n";
+  return "(function(){" + applyEdits(code, edits).trim() + assigns + "})();\n";
 }
 
 export async function bundleMoteDB(kind: EspruinoBuild): Promise<string> {
@@ -374,4 +365,15 @@ export async function buildEspruino(): Promise<void> {
     writeFileSync(join(dir, file), code);
     console.log("dist/espruino/" + file + "  " + (code.length / 1024).toFixed(1) + " KB (" + code.length + " bytes)");
   }
+}
+
+/**
+ * Replace text ranges of code, the last first so that earlier offsets stay true; at one offset, a
+ * replacement goes before an insertion made there.
+ */
+function applyEdits(code: string, edits: { start: number; end: number; text: string }[]): string {
+  edits.sort((a, b) => b.start - a.start || b.end - a.end);
+  let out = code;
+  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
 }

@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import * as ts from "typescript";
 import * as tstl from "typescript-to-lua";
 
-const ROOT = join(import.meta.dirname, "..");
+import { ROOT } from "./build-node";
 
 export type LuaVersion = "5.1" | "5.3";
 

@@ -14,7 +14,8 @@ import { fill } from "../src/bytes";
 import type { Board } from "../src/ports/host";
 import { Fail } from "./cli-fail";
 
-export const ROOT = resolve(import.meta.dirname, "..");
+import { ROOT } from "./build-node";
+export { ROOT };
 
 /** Prefix of the page files storageFlash() uses by default. */
 const PAGE_FILE = "mdb";
