@@ -3,12 +3,10 @@
 //   var MoteDB = require("motedb").MoteDB;
 //   var db = new MoteDB({ ttlCheckInterval: 30 });
 
-import { useWideText } from "../src/bytes";
 import { usePlatform } from "../src/ports";
-import { espruinoPlatform, espruinoWideText } from "../src/ports/espruino";
+import { espruinoPlatform } from "../src/ports/espruino";
 
 usePlatform(espruinoPlatform);
-useWideText(espruinoWideText());
 
 export { MoteDB } from "../src/motedb";
 export { errorCode } from "../src/errors";

@@ -7,276 +7,155 @@
 // byte layout; the type bytes below are part of the on-flash format and never change meaning.
 
 import { E_CORRUPT, E_TOO_LARGE, E_VALUE, moteError } from "./errors";
-import { fromUtf8, readU32, u32, u8, utf8, varint } from "./bytes";
+import { u8, varint } from "./bytes";
+import { floatBytes, readFloat } from "./float";
+import { fromUtf8, utf8 } from "./utf8";
 import { isNull, isPlainObject, MAX_DEPTH, NULL } from "./lang";
 
-export const T_NULL = 0;
-export const T_FALSE = 1;
-export const T_TRUE = 2;
-export const T_UINT = 3; // varint n, for integers 0 <= n <= 2^53-1
-export const T_NINT = 4; // varint (-n - 1), for integers -2^53+1 <= n < 0
-export const T_F64 = 5; // IEEE 754 binary64, big-endian, for every other finite number
-export const T_STR = 6; // varint byte length, UTF-8 bytes
-export const T_ARR = 7; // varint count, elements
-export const T_OBJ = 8; // varint count, then (varint name length, UTF-8 name, value) sorted by name bytes
+// Type bytes: 0 null, 1 false, 2 true,
+// 3 varint n, for integers 0 <= n <= 2^53-1; 4 varint (-n - 1), for integers -2^53+1 <= n < 0;
+// 5 IEEE 754 binary64, big-endian, for every other finite number;
+// 6 varint byte length, UTF-8 bytes; 7 varint count, elements;
+// 8 varint count, then (varint name length, UTF-8 name, value) sorted by name bytes.
+export const T_OBJ = 8;
 
 const MAX_SAFE = 9007199254740991;
-const TWO32 = 4294967296;
-const TWO52 = 4503599627370496;
 
-class Writer {
-  parts_: string[];
-  n_: number;
-  limit_: number;
-  constructor(limit: number) {
-    this.parts_ = [];
-    this.n_ = 0;
-    this.limit_ = limit;
-  }
-  put_(b: string): void {
-    this.n_ += b.length;
-    if (this.n_ > this.limit_) {
-      throw moteError(E_TOO_LARGE, "value over " + this.limit_ + " bytes");
-    }
-    this.parts_.push(b);
-  }
+// What the encoding in progress may hold, and holds so far: it fails as soon as it is too large,
+// in the order the bytes come. Encodings never nest or call out, so one is enough.
+let cap = 0;
+let used = 0;
+
+/** Count the next bytes s of the encoding in progress. */
+function emit(s: string): string {
+  used += s.length;
+  if (used > cap) throw moteError(E_TOO_LARGE, "value over " + cap + " bytes");
+  return s;
 }
 
-/**
- * 2^e for an integer -1074 <= e <= 1023, exactly, by squaring: every product is a power of two, so
- * none rounds. Espruino's Math.pow(2, e) is off in the last bit for most e (2^-3 and 2^12 among
- * them, measured on 2v29), which would change stored numbers.
- */
-function pow2(e: number): number {
-  // 4 / 2, not 2: "/" always makes a float in Lua 5.3, whose integer products wrap past 2^63.
-  let b = e < 0 ? 0.5 : 4 / 2;
-  let n = e < 0 ? -e : e;
-  let r = 1;
-  while (n > 0) {
-    if (n % 2 === 1) r *= b;
-    n = Math.floor(n / 2);
-    if (n > 0) b *= b;
+function put(v: unknown, depth: number): string {
+  if (depth > MAX_DEPTH) throw moteError(E_VALUE, "nests over " + MAX_DEPTH + " deep (or is circular)");
+  if (isNull(v)) return emit(u8(0));
+  if (v === true || v === false) return emit(u8(v ? 2 : 1));
+  if (typeof v === "number") {
+    if (v - v !== 0) throw moteError(E_VALUE, "NaN and Infinity are not JSON numbers");
+    return emit(Math.floor(v) !== v || Math.abs(v) > MAX_SAFE ? u8(5) + floatBytes(v) : v < 0 ? u8(4) + varint(-v - 1) : u8(3) + varint(v));
   }
-  return r;
-}
-
-/** The IEEE 754 binary64 bytes of a finite, non-integral or out-of-integer-range number, by arithmetic. */
-function f64(x: number): string {
-  let sign = 0;
-  if (x < 0) {
-    sign = 128;
-    x = -x;
-  }
-  // log() is only a first guess: the loops make 2^e <= x < 2^(e+1) exact.
-  let e = Math.floor(Math.log(x) / Math.LN2);
-  if (e > 1023) e = 1023;
-  if (e < -1074) e = -1074;
-  while (e > -1074 && pow2(e) > x) e--;
-  while (e < 1023 && pow2(e + 1) <= x) e++;
-  let exp = 0;
-  let mant = 0;
-  if (e < -1022) {
-    mant = x / pow2(-1074); // subnormal: x = mant * 2^-1074
-  } else {
-    exp = e + 1023;
-    mant = (x / pow2(e) - 1) * TWO52; // both steps are exact: scaling by powers of two
-  }
-  const hi = Math.floor(mant / TWO32);
-  const lo = mant - hi * TWO32;
-  return (
-    u8(sign + Math.floor(exp / 16)) +
-    u8((exp % 16) * 16 + Math.floor(hi / 65536)) +
-    u8(Math.floor(hi / 256) % 256) +
-    u8(hi % 256) +
-    u32(lo)
-  );
-}
-
-function readF64(s: string, at: number): number {
-  const b0 = s.charCodeAt(at);
-  const b1 = s.charCodeAt(at + 1);
-  const exp = (b0 % 128) * 16 + Math.floor(b1 / 16);
-  const mant = ((b1 % 16) * 65536 + s.charCodeAt(at + 2) * 256 + s.charCodeAt(at + 3)) * TWO32 + readU32(s, at + 4);
-  if (exp === 2047) throw moteError(E_CORRUPT, "bad stored number");
-  const v = exp === 0 ? mant * pow2(-1074) : (1 + mant / TWO52) * pow2(exp - 1023);
-  return b0 >= 128 ? -v : v;
-}
-
-/**
- * Sort [name bytes, name] pairs by name bytes, in place. An insertion sort: documents have few
- * fields, it is stable, and it needs no runtime's sort (Lua's table.sort is neither stable nor
- * called the same way).
- */
-function sortByName(f: string[][]): void {
-  for (let i = 1; i < f.length; i++) {
-    const x = f[i];
-    let j = i - 1;
-    while (j >= 0 && f[j][0] > x[0]) {
-      f[j + 1] = f[j];
-      j--;
-    }
-    f[j + 1] = x;
-  }
-}
-
-function put(w: Writer, v: unknown, depth: number): void {
-  if (depth > MAX_DEPTH) {
-    throw moteError(E_VALUE, "value nests over " + MAX_DEPTH + " deep (or is circular)");
-  }
-  if (isNull(v)) {
-    w.put_(u8(T_NULL));
-  } else if (v === true) {
-    w.put_(u8(T_TRUE));
-  } else if (v === false) {
-    w.put_(u8(T_FALSE));
-  } else if (typeof v === "number") {
-    if (v !== v || v === Infinity || v === -Infinity) {
-      throw moteError(E_VALUE, "NaN and Infinity are not JSON numbers");
-    }
-    if (Math.floor(v) === v && v <= MAX_SAFE && v >= -MAX_SAFE) {
-      w.put_(v >= 0 ? u8(T_UINT) + varint(v) : u8(T_NINT) + varint(-v - 1));
-    } else {
-      w.put_(u8(T_F64) + f64(v));
-    }
-  } else if (typeof v === "string") {
-    if (v.length > w.limit_) w.put_(v); // surely too large: fail before converting it
+  if (typeof v === "string") {
+    if (v.length > cap) emit(v); // surely too large: fail before converting it
     const b = utf8(v);
-    w.put_(u8(T_STR) + varint(b.length));
-    w.put_(b);
-  } else if (Array.isArray(v)) {
-    w.put_(u8(T_ARR) + varint(v.length));
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i];
-      put(w, x === undefined ? NULL : x, depth + 1);
-    }
-  } else if (typeof v === "object" && isPlainObject(v as object)) {
-    const o = v as Record<string, unknown>;
-    const names = Object.keys(o);
-    const fields: string[][] = [];
-    for (let i = 0; i < names.length; i++) {
-      const k = names[i];
-      if (k === "__proto__") {
-        throw moteError(E_VALUE, "field __proto__ refused");
-      }
-      if (o[k] !== undefined) fields.push([utf8(k), k]);
-    }
-    sortByName(fields);
-    w.put_(u8(T_OBJ) + varint(fields.length));
-    for (let i = 0; i < fields.length; i++) {
-      w.put_(varint(fields[i][0].length));
-      w.put_(fields[i][0]);
-      put(w, o[fields[i][1]], depth + 1);
-    }
-  } else {
-    throw moteError(E_VALUE, "cannot store " + (v === undefined ? "undefined" : typeof v === "object" ? "a class instance" : typeof v) + ": JSON only");
+    return emit(u8(6) + varint(b.length) + b);
   }
+  const arr = Array.isArray(v);
+  if (!arr && (typeof v !== "object" || !isPlainObject(v as object))) {
+    throw moteError(E_VALUE, "cannot store " + (typeof v === "object" ? "a class instance" : typeof v) + ": JSON only");
+  }
+  const o = v as Record<string, unknown>;
+  const names = arr ? [] : Object.keys(o);
+  // [name bytes, name], kept sorted by name bytes as they come (an insertion sort: documents have
+  // few fields, and no runtime's sort is needed; Lua's table.sort is not stable).
+  const f: string[][] = [];
+  for (let i = 0; i < names.length; i++) {
+    const k = names[i];
+    if (k === "__proto__") throw moteError(E_VALUE, "field __proto__ refused");
+    if (o[k] !== undefined) {
+      const e = [utf8(k), k];
+      let j = f.length;
+      while (j > 0 && f[j - 1][0] > e[0]) {
+        f[j] = f[j - 1];
+        j--;
+      }
+      f[j] = e;
+    }
+  }
+  const n = arr ? (v as unknown[]).length : f.length;
+  let out = emit(u8(arr ? 7 : T_OBJ) + varint(n));
+  for (let i = 0; i < n; i++) {
+    const x = arr ? (v as unknown[])[i] : o[f[i][1]];
+    out += (arr ? "" : emit(varint(f[i][0].length) + f[i][0])) + put(x === undefined ? NULL : x, depth + 1);
+  }
+  return out;
 }
 
 /** The canonical bytes of a JSON value; throws E_VALUE for what JSON cannot hold, E_TOO_LARGE past `limit`. */
 export function encode(v: unknown, limit: number): string {
-  const w = new Writer(limit);
-  put(w, v, 0);
-  return w.parts_.join("");
+  cap = limit;
+  used = 0;
+  return put(v, 0);
 }
 
-class Reader {
-  s_: string;
-  at_: number;
-  constructor(s: string, at: number) {
-    this.s_ = s;
-    this.at_ = at;
-  }
-  byte_(): number {
-    if (this.at_ >= this.s_.length) throw moteError(E_CORRUPT, "stored value cut short");
-    return this.s_.charCodeAt(this.at_++);
-  }
-  varint_(): number {
-    let n = 0;
-    let mult = 1;
-    let b = 128;
-    while (b >= 128) {
-      b = this.byte_();
-      n += (b % 128) * mult;
-      mult *= 128;
-    }
-    return n;
-  }
-  text_(): string {
-    const len = this.varint_();
-    if (this.at_ + len > this.s_.length) throw moteError(E_CORRUPT, "stored value cut short");
-    const b = this.s_.substring(this.at_, this.at_ + len);
-    this.at_ += len;
-    return fromUtf8(b);
-  }
+// Where the reader is in the bytes it reads (reads never nest or call out, so one is enough).
+let pos = 0;
+
+function corrupt(what: string): never {
+  throw moteError(E_CORRUPT, "stored value " + what);
 }
 
-function get(r: Reader, depth: number): unknown {
-  if (depth > MAX_DEPTH) throw moteError(E_CORRUPT, "stored value nests too deep");
-  const t = r.byte_();
-  if (t === T_NULL) return NULL;
-  if (t === T_FALSE) return false;
-  if (t === T_TRUE) return true;
-  if (t === T_UINT) return r.varint_();
-  if (t === T_NINT) return -r.varint_() - 1;
-  if (t === T_F64) {
-    if (r.at_ + 8 > r.s_.length) throw moteError(E_CORRUPT, "stored value cut short");
-    r.at_ += 8;
-    return readF64(r.s_, r.at_ - 8);
+function byte(s: string): number {
+  if (pos >= s.length) corrupt("cut short");
+  return s.charCodeAt(pos++);
+}
+
+/** A varint of s. */
+function num(s: string): number {
+  let n = 0;
+  let m = 1;
+  let b = 128;
+  while (b > 127) {
+    b = byte(s);
+    n += (b % 128) * m;
+    m *= 128;
   }
-  if (t === T_STR) return r.text_();
-  if (t === T_ARR) {
-    const n = r.varint_();
-    const a: unknown[] = [];
-    for (let i = 0; i < n; i++) a.push(get(r, depth + 1));
-    return a;
+  return n;
+}
+
+/** The next n bytes of s (with `keep` false, only moves past them). */
+function span(s: string, n: number, keep: boolean): string {
+  pos += n;
+  if (pos > s.length) corrupt("cut short");
+  return keep ? s.substring(pos - n, pos) : "";
+}
+
+/** The value at pos in s, moving past it; with `keep` false, only moves past it. */
+function read(s: string, depth: number, keep: boolean): unknown {
+  if (depth > MAX_DEPTH) corrupt("nests too deep");
+  const t = byte(s);
+  if (t > T_OBJ) corrupt("has bad type " + t);
+  if (t < 3) return t === 0 ? NULL : t === 2;
+  if (t === 5 || t === 6) {
+    const b = span(s, t === 5 ? 8 : num(s), keep);
+    if (!keep) return b;
+    if (t === 6) return fromUtf8(b);
+    const x = readFloat(b, 0);
+    if (x - x !== 0) corrupt("is no finite number");
+    return x;
   }
-  if (t === T_OBJ) {
-    const n = r.varint_();
-    const o: Record<string, unknown> = {};
-    for (let i = 0; i < n; i++) {
-      const k = r.text_();
-      const x = get(r, depth + 1);
-      // An image is input too: a crafted name never reaches a prototype.
-      if (k !== "__proto__") o[k] = x;
-    }
-    return o;
+  const n = num(s);
+  if (t < 5) return t === 3 ? n : -n - 1;
+  const out: Record<string, unknown> | unknown[] = t === 7 ? [] : {};
+  for (let i = 0; i < n; i++) {
+    const k = t === 7 ? "" : fromUtf8(span(s, num(s), keep));
+    const x = read(s, depth + 1, keep);
+    // An image is input too: a crafted name never reaches a prototype.
+    if (!keep) {
+      // only moving
+    } else if (t === 7) (out as unknown[]).push(x);
+    else if (k !== "__proto__") (out as Record<string, unknown>)[k] = x;
   }
-  throw moteError(E_CORRUPT, "bad value type " + t);
+  return out;
 }
 
 /** The value these canonical bytes encode (from offset `at`, default 0). */
 export function decode(b: string, at?: number): unknown {
-  return get(new Reader(b, at === undefined ? 0 : at), 0);
-}
-
-/** Move r past a length-prefixed text (read the length first: `at_ += varint_()` would not). */
-function skipText(r: Reader): void {
-  const len = r.varint_();
-  r.at_ += len;
-}
-
-/** Move r past one value without decoding it. */
-function pass(r: Reader, depth: number): void {
-  if (depth > MAX_DEPTH) throw moteError(E_CORRUPT, "stored value nests too deep");
-  const t = r.byte_();
-  if (t === T_UINT || t === T_NINT) r.varint_();
-  else if (t === T_F64) r.at_ += 8;
-  else if (t === T_STR) skipText(r);
-  else if (t === T_ARR || t === T_OBJ) {
-    const n = r.varint_();
-    for (let i = 0; i < n; i++) {
-      if (t === T_OBJ) skipText(r);
-      pass(r, depth + 1);
-    }
-  } else if (t > T_TRUE) throw moteError(E_CORRUPT, "unknown value type " + t);
-  if (r.at_ > r.s_.length) throw moteError(E_CORRUPT, "stored value cut short");
+  pos = at || 0;
+  return read(b, 0, true);
 }
 
 /** The offset just past the value that starts at `at` (lets a record hold several values). */
 export function skip(b: string, at: number): number {
-  const r = new Reader(b, at);
-  pass(r, 0);
-  return r.at_;
+  pos = at;
+  read(b, 0, false);
+  return pos;
 }
 
 /**
@@ -286,15 +165,15 @@ export function skip(b: string, at: number): number {
  */
 export function fieldAt(b: string, at: number, name: string): number {
   if (b.charCodeAt(at) !== T_OBJ) return -1;
-  const r = new Reader(b, at + 1);
-  const n = r.varint_();
+  pos = at + 1;
+  const n = num(b);
   for (let i = 0; i < n; i++) {
-    const len = r.varint_();
-    const k = b.substring(r.at_, r.at_ + len);
-    r.at_ += len;
-    if (k === name) return r.at_;
+    const len = num(b);
+    const k = b.substring(pos, pos + len);
+    pos += len;
+    if (k === name) return pos;
     if (k > name) return -1;
-    pass(r, 0);
+    read(b, 0, false);
   }
   return -1;
 }

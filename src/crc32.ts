@@ -19,11 +19,11 @@ function makeTable(): number[] {
   return t;
 }
 
-/** Continue a CRC over the bytes of `s` from `crc` (start from 0 or omit); an unsigned 32-bit value. */
-export function crc32(s: string, crc?: number): number {
+/** The CRC of the bytes of `s`, an unsigned 32-bit value. (No running CRC: Espruino's E.CRC32 has none.) */
+export function crc32(s: string): number {
   if (table === undefined) table = makeTable();
   const t = table;
-  let c = bxor(crc === undefined ? 0 : crc, 0xffffffff);
+  let c = 0xffffffff;
   for (let i = 0; i < s.length; i++) {
     c = bxor(t[bxor(c % 256, s.charCodeAt(i))], Math.floor(c / 256));
   }

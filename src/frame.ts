@@ -1,19 +1,14 @@
 // A frame: one program of the log. A header, then whole records, padded with 0xFF to the
 // granularity. A flush is one or more frames with the same flush id, numbered from 0; the last
 // carries the LAST flag, and recovery applies a flush only when it has read all its frames.
-// docs/FORMAT.md, "Frame".
+// docs/FORMAT.md, "Frame". The header (20 bytes): kind u8 (0x46), flags u8 (bit 0: LAST), index
+// u16, record count u16, records' length u16, flush id u32, time u32, CRC u32. A frame holds at
+// most 65,535 bytes of records (the length is a u16): larger pages hold several frames.
 
 import { readU16, readU32, u16, u32, u8 } from "./bytes";
 import { crc32 } from "./crc32";
 import { align, blank } from "./page";
-import { RECORD_HEADER, readRecordHead, recordOk } from "./record";
-
-export const FRAME_KIND = 0x46; // "F"
-export const F_LAST = 1;
-/** kind u8, flags u8, index u16, record count u16, records' length u16, flush id u32, time u32, CRC u32. */
-export const FRAME_HEADER = 20;
-/** Most bytes of records in one frame: its length field is a u16. Larger pages hold several frames. */
-export const MAX_FRAME_BYTES = 65535;
+import { recordOk, recordSize } from "./record";
 
 export interface FrameHead {
   last_: boolean;
@@ -24,23 +19,10 @@ export interface FrameHead {
   time_: number;
 }
 
+/** The header of a frame. */
 export function encodeFrameHeader(last: boolean, index: number, count: number, length: number, flush: number, time: number): string {
-  const h = u8(FRAME_KIND) + u8(last ? F_LAST : 0) + u16(index) + u16(count) + u16(length) + u32(flush) + u32(time);
+  const h = u8(0x46) + u8(last ? 1 : 0) + u16(index) + u16(count) + u16(length) + u32(flush) + u32(time);
   return h + u32(crc32(h));
-}
-
-/** A frame header from its FRAME_HEADER bytes, or undefined when its CRC or kind is wrong. */
-export function readFrameHeader(s: string): FrameHead | undefined {
-  if (s.charCodeAt(0) !== FRAME_KIND || crc32(s.substring(0, 16)) !== readU32(s, 16)) return undefined;
-  const flags = s.charCodeAt(1);
-  return {
-    last_: flags % 2 === 1,
-    index_: readU16(s, 2),
-    count_: readU16(s, 4),
-    length_: readU16(s, 6),
-    flush_: readU32(s, 8),
-    time_: readU32(s, 12),
-  };
 }
 
 /** A record found in a frame: where it is, its header, and whether its CRC holds. */
@@ -57,7 +39,7 @@ export interface Found {
 
 export type ReadFn = (this: void, addr: number, len: number) => string;
 
-/** What scanning a page found: its frames in order, and where the log in it ends. */
+/** What scanning a page found: where the log in it ends. */
 export interface PageScan {
   /** Offset after the last readable frame: where the next frame would go. */
   end_: number;
@@ -68,9 +50,10 @@ export interface PageScan {
 }
 
 /**
- * Read the frames of the page at `base` from offset `from`, calling onFrame(head, records, ok) for
- * each frame whose header holds (ok: every record in it passed its CRC and the count matches).
- * Stops at an erased frame header or at one that fails its CRC.
+ * Read the frames of the page at `base` from offset `from`, calling onFrame(head, at, records, ok)
+ * for each frame whose header holds (ok: every record in it passed its CRC, they fill the frame
+ * and their number matches). Stops at an erased frame header, or at one whose kind or CRC is
+ * wrong or that runs past the page, which closes the page.
  */
 export function scanPage(
   read: ReadFn,
@@ -83,44 +66,43 @@ export function scanPage(
   let pos = from;
   let corrupt = 0;
   let closed = false;
-  while (pos + FRAME_HEADER <= pageSize) {
-    const hb = read(base + pos, FRAME_HEADER);
-    if (blank(hb)) break;
-    const h = readFrameHeader(hb);
-    if (h === undefined || pos + FRAME_HEADER + h.length_ > pageSize) {
+  while (!closed && pos + 20 <= pageSize) {
+    const h = read(base + pos, 20);
+    if (blank(h)) break;
+    let at = pos + 20;
+    const stop = at + readU16(h, 6);
+    if (h.charCodeAt(0) !== 0x46 || crc32(h.substring(0, 16)) !== readU32(h, 16) || stop > pageSize) {
       corrupt++;
       closed = true;
-      break;
-    }
-    const recs: Found[] = [];
-    let ok = true;
-    let at = pos + FRAME_HEADER;
-    const stop = at + h.length_;
-    while (ok && at + RECORD_HEADER <= stop) {
-      const rh = readRecordHead(read(base + at, RECORD_HEADER), 0);
-      if (rh === undefined || at + rh.size_ > stop) {
-        ok = false;
-      } else {
-        const r = read(base + at, rh.size_);
-        const good = recordOk(r);
-        recs.push({
-          at: base + at,
-          type_: rh.type_,
-          key_: r.substring(RECORD_HEADER, RECORD_HEADER + rh.klen_),
-          tags_: r.substring(RECORD_HEADER + rh.klen_, RECORD_HEADER + rh.klen_ + rh.tlen_),
-          x: rh.x,
-          vlen_: rh.vlen_,
-          size_: rh.size_,
-          ok_: good,
-        });
-        if (!good) ok = false;
-        at += rh.size_;
+    } else {
+      const recs: Found[] = [];
+      let ok = true;
+      while (ok && at + 14 <= stop) {
+        const n = recordSize(read(base + at, 14));
+        if (n === 0 || at + n > stop) {
+          ok = false;
+        } else {
+          const r = read(base + at, n);
+          const k = 14 + r.charCodeAt(1);
+          ok = recordOk(r);
+          recs.push({
+            at: base + at,
+            type_: r.charCodeAt(0),
+            key_: r.substring(14, k),
+            tags_: r.substring(k, k + readU16(r, 2)),
+            x: readU32(r, 6),
+            vlen_: readU16(r, 4),
+            size_: n,
+            ok_: ok,
+          });
+          at += n;
+        }
       }
+      if (at !== stop || recs.length !== readU16(h, 4)) ok = false;
+      if (!ok) corrupt++;
+      onFrame({ last_: h.charCodeAt(1) % 2 === 1, index_: readU16(h, 2), count_: readU16(h, 4), length_: stop - pos - 20, flush_: readU32(h, 8), time_: readU32(h, 12) }, base + pos, recs, ok);
+      pos = align(stop, g);
     }
-    if (ok && (at !== stop || recs.length !== h.count_)) ok = false;
-    if (!ok) corrupt++;
-    onFrame(h, base + pos, recs, ok);
-    pos = align(stop, g);
   }
   if (!closed && pos < pageSize && !blankRange(read, base + pos, pageSize - pos)) closed = true;
   return { end_: pos, closed_: closed, corrupt_: corrupt };
@@ -128,11 +110,6 @@ export function scanPage(
 
 /** Whether len bytes from addr are all 0xFF, read in small pieces. */
 export function blankRange(read: ReadFn, addr: number, len: number): boolean {
-  let at = 0;
-  while (at < len) {
-    const n = len - at < 256 ? len - at : 256;
-    if (!blank(read(addr + at, n))) return false;
-    at += n;
-  }
+  for (let at = 0; at < len; at += 256) if (!blank(read(addr + at, Math.min(256, len - at)))) return false;
   return true;
 }

@@ -1,7 +1,7 @@
 // Reading a flash image without opening a database: what the `motedb` command and tests use to
 // list pages, frames and records, and to find CRC problems. It only reads, never repairs.
 
-import { fromUtf8 } from "./bytes";
+import { fromUtf8 } from "./utf8";
 import { decode } from "./codec";
 import { errorCode } from "./errors";
 import { Found, FrameHead, scanPage } from "./frame";

@@ -11,7 +11,8 @@ export const LUA = (null as unknown) === (undefined as unknown);
 export const NULL: unknown = LUA ? {} : null;
 
 export function isNull(v: unknown): boolean {
-  return v === null || v === NULL;
+  // In JavaScript NULL is null: the build keeps one comparison.
+  return LUA ? v === null || v === NULL : v === null;
 }
 
 /** Runs of the codec and the query engine never nest deeper than this: small stacks survive. */

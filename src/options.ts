@@ -1,7 +1,6 @@
 // Options: names as the reference system names them, in camelCase; times in seconds.
 
 import { E_OPTION, moteError } from "./errors";
-import { KEY_LIMIT } from "./keys";
 import { Clock, currentPlatform, Flash, Memory, Scheduler } from "./ports";
 
 export interface MoteOptions {
@@ -54,21 +53,22 @@ export interface Settings {
   scheduler: Scheduler | undefined;
 }
 
-/** Every option but the ports: its name, its default, and for a number the range it must be in. */
-const OPTIONS: [string, number | boolean, number, number][] = [
-  ["inMemory", true, 0, 0],
-  ["adaptiveThreshold", true, 0, 0],
-  ["ramPercentage", 15, 0.01, 100],
-  ["ttlCheckInterval", 60, 0.001, 1e9],
-  ["cleanupInterval", 3600, 0.001, 1e9],
-  ["btreePagesize", 512, 64, 65536],
-  ["btreeCachesize", 4096, 0, 1e9],
-  ["maxRetries", 3, 0, 100],
-  ["retryDelay", 0.1, 0, 60],
-  ["lockTimeout", 5, 0, 3600],
-  ["maxValueSize", 8192, 16, 1e7],
-  ["maxKeyLength", 64, 1, KEY_LIMIT],
-];
+/** Every option but the ports: its default, and for a number the range it must be in. */
+const OPTIONS: Record<string, (number | boolean)[]> = {
+  inMemory: [true],
+  adaptiveThreshold: [true],
+  ramPercentage: [15, 0.01, 100],
+  ttlCheckInterval: [60, 0.001, 1e9],
+  cleanupInterval: [3600, 0.001, 1e9],
+  btreePagesize: [512, 64, 65536],
+  btreeCachesize: [4096, 0, 1e9],
+  maxRetries: [3, 0, 100],
+  retryDelay: [0.1, 0, 60],
+  lockTimeout: [5, 0, 3600],
+  maxValueSize: [8192, 16, 1e7],
+  // 255: the longest key the flash format can hold (its length is one byte).
+  maxKeyLength: [64, 1, 255],
+};
 /** The ports, in the order their defaults are made: flash last, as flash mode alone needs one. */
 const PORTS = ["memory", "clock", "scheduler", "flash"];
 
@@ -76,39 +76,33 @@ function bad(msg: string): never {
   throw moteError(E_OPTION, msg);
 }
 
-function has(o: Record<string, unknown>, k: string): boolean {
-  return o[k] !== undefined && o[k] !== null;
-}
-
 /** Check the options and fill in defaults; throws E_OPTION naming the bad option. */
 export function settle(options: unknown): Settings {
-  const o = (options === undefined || options === null ? {} : options) as Record<string, unknown>;
-  if (typeof o !== "object") bad("options are an object");
-  const known: string[] = PORTS.slice();
-  const s: Record<string, unknown> = {};
-  for (let i = 0; i < OPTIONS.length; i++) {
-    const row = OPTIONS[i];
-    const name = row[0];
-    known.push(name);
-    const v = has(o, name) ? o[name] : row[1];
-    if (typeof v !== typeof row[1] || (typeof v === "number" && !(v >= row[2] && v <= row[3]))) {
-      bad(name + ": " + (typeof v === "number" ? row[2] + ".." + row[3] : "true or false"));
-    }
-    s[name] = v;
-  }
+  const o = (options ?? {}) as Record<string, unknown>;
+  if (typeof o !== "object") bad("options: not an object");
   const names = Object.keys(o);
   for (let i = 0; i < names.length; i++) {
-    if (known.indexOf(names[i]) < 0) bad("unknown option " + names[i]);
+    // Only a row of the table is an array: never what an object inherits (constructor, __proto__).
+    if (!Array.isArray(OPTIONS[names[i]]) && PORTS.indexOf(names[i]) < 0) bad("unknown option " + names[i]);
+  }
+  const s: Record<string, unknown> = {};
+  for (const name in OPTIONS) {
+    const row = OPTIONS[name];
+    const v = o[name] ?? row[0];
+    const num = typeof v === "number";
+    if (typeof v !== typeof row[0] || (num && !(v >= (row[1] as number) && v <= (row[2] as number)))) bad(name + ": " + (num ? row[1] + ".." + row[2] : "true or false"));
+    s[name] = v;
   }
   // A port left out is the platform's default (a flash port only in flash mode).
   const p = currentPlatform() as unknown as Record<string, ((this: unknown) => unknown) | undefined>;
-  for (let i = 0; i < PORTS.length; i++) {
+  for (let i = 0; i < (s.inMemory ? 3 : 4); i++) {
     const name = PORTS[i];
-    const make = p[name];
-    s[name] = has(o, name) ? o[name] : make !== undefined && (name !== "flash" || !s.inMemory) ? p[name]!() : undefined;
+    s[name] = o[name] ?? (p[name] && p[name]!());
   }
-  if (s.memory === undefined || typeof (s.memory as Memory).free !== "function") bad("memory port needs free()");
-  if (s.clock === undefined || typeof (s.clock as Clock).now !== "function") bad("clock port needs now()");
-  if (!s.inMemory && s.flash === undefined) bad("flash mode needs a flash port");
+  const m = s.memory as Memory | undefined;
+  const c = s.clock as Clock | undefined;
+  if (!m || typeof m.free !== "function") bad("memory: needs free()");
+  if (!c || typeof c.now !== "function") bad("clock: needs now()");
+  if (!s.inMemory && !s.flash) bad("flash: needed in flash mode");
   return s as unknown as Settings;
 }

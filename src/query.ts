@@ -11,9 +11,9 @@
 // The field `tags` means the tags given at put(), when a record has them, and otherwise the
 // document's own `tags` field. `$limit` and `$skip` apply at the top level only.
 
-import { E_QUERY, E_VALUE, errorCode, moteError } from "./errors";
+import { E_QUERY, moteError } from "./errors";
 import { decode, encode, Encoded, fieldAt, T_OBJ } from "./codec";
-import { utf8 } from "./bytes";
+import { utf8 } from "./utf8";
 import { field, isNull, isPlainObject, MAX_DEPTH } from "./lang";
 
 /** A compiled query: a predicate over (document, tags), and the window of results wanted. The
@@ -30,10 +30,8 @@ export interface Query {
  */
 type Test = (this: void, a: unknown, tags?: string[]) => boolean;
 
-/** The query of no query: every record. */
-function always(): boolean {
-  return true;
-}
+/** A test of one value. */
+type Pred = (this: void, v: unknown) => boolean;
 
 /**
  * Compile a query; throws E_QUERY with what is wrong. An absent query matches everything.
@@ -41,14 +39,17 @@ function always(): boolean {
  * used: on Espruino every function costs RAM (about 8 variables) from when it is defined.
  */
 export function compileQuery(q: unknown): Query {
-  if (q === undefined || isNull(q)) return { test_: always, skip_: 0, limit_: Infinity };
+  let skip = 0;
+  let limit = Infinity;
+  // The operators, by code: their index here.
+  const OPS = "$eq $ne $exists $gt $gte $lt $lte $size $contains $elemMatch $in $nin $all $not $and $or $nor $limit $skip".split(" ");
 
   function bad(msg: string): never {
     throw moteError(E_QUERY, msg);
   }
 
   function isObject(v: unknown): boolean {
-    return v !== undefined && typeof v === "object" && !isNull(v) && !Array.isArray(v) && isPlainObject(v as object);
+    return typeof v === "object" && !isNull(v) && !Array.isArray(v) && isPlainObject(v as object);
   }
 
   /** An array (a Lua build's null is a table that could pass for an empty one). */
@@ -56,253 +57,185 @@ export function compileQuery(q: unknown): Query {
     return Array.isArray(v) && !isNull(v);
   }
 
-  function isOperatorName(k: string): boolean {
-    return k.charCodeAt(0) === 36; // "$"
-  }
-
   /** An object whose keys all start with "$" is an operator expression; mixing the two is an error. */
-  function isOperatorObject(v: unknown): boolean {
+  function isOps(v: unknown): boolean {
     if (!isObject(v)) return false;
     const ks = Object.keys(v as object);
-    let ops = 0;
-    for (let i = 0; i < ks.length; i++) if (isOperatorName(ks[i])) ops++;
-    if (ops > 0 && ops < ks.length) bad("mixes operators and fields");
-    return ops > 0;
+    let n = 0;
+    for (let i = 0; i < ks.length; i++) if (ks[i].charCodeAt(0) === 36) n++;
+    if (n > 0 && n < ks.length) bad("mixes operators and fields");
+    return n > 0;
   }
 
-  function count(v: unknown, what: string): number {
-    if (typeof v !== "number" || Math.floor(v) !== v || v < 0) bad(what + " takes a whole number");
+  function count(v: unknown, op: string): number {
+    if (typeof v !== "number" || Math.floor(v) !== v || v < 0) bad(op + " takes a whole number");
     return v as number;
   }
 
-  /** Canonical bytes of a query operand, or undefined for a primitive (compared with ===). */
-  function operand(v: unknown): string | undefined {
-    if (typeof v !== "object" || isNull(v)) {
-      if (v === undefined || typeof v === "function" || v !== v) bad("bad value");
-      return undefined;
-    }
-    try {
-      return encode(v, Infinity);
-    } catch (e) {
-      if (errorCode(e) === E_VALUE) bad("bad value: " + (e as Error).message);
-      throw e;
-    }
-  }
-
-  /** Whether stored value c equals operand x (with enc its canonical bytes when x is an object or array). */
-  function equal(c: unknown, x: unknown, enc: string | undefined): boolean {
-    if (enc === undefined) return c === x || (isNull(x) && isNull(c));
-    return typeof c === "object" && !isNull(c) && encode(c, Infinity) === enc;
-  }
-
-  /** Whether test passes for one of vals or, with `elements`, one element of an array among them. */
-  function some(vals: unknown[], elements: boolean, test: (this: void, v: unknown) => boolean): boolean {
+  /** Whether p holds for one of vals or, with `elements`, one element of an array among them. */
+  function some(vals: unknown[], elements: boolean, p: Pred): boolean {
     for (let i = 0; i < vals.length; i++) {
       const v = vals[i];
-      if (test(v)) return true;
-      if (elements && isList(v) && some(v as unknown[], false, test)) return true;
+      if (p(v) || (elements && isList(v) && some(v as unknown[], false, p))) return true;
     }
     return false;
   }
 
-  /** Whether any of the tests passes, or with `every`, whether all of them do. */
-  function join(tests: Test[], every: boolean): Test {
+  /** Whether all the tests pass (or with `every` false, any of them), negated with `not`. */
+  function join(tests: Test[], every: boolean, not: boolean): Test {
     return function (a: unknown, tags?: string[]): boolean {
-      for (let i = 0; i < tests.length; i++) if (tests[i](a, tags) !== every) return !every;
-      return every;
+      let r = every;
+      for (let i = 0; r === every && i < tests.length; i++) r = tests[i](a, tags);
+      return r !== not;
     };
   }
 
-  function not(t: Test): Test {
-    return function (a: unknown, tags?: string[]): boolean {
-      return !t(a, tags);
+  /** The test of the operator with code c of a field's condition, on the values its path reaches. */
+  function operator(c: number, x: unknown, depth: number): Test {
+    const op = OPS[c];
+    if (c === 13) {
+      if (!isOps(x)) bad(op + " takes operators");
+      return join([build(x, depth + 1, 2)], true, true);
+    }
+    if (c > 9) {
+      const tests = items(x, op, depth, 3);
+      // Every value must be there for $all; an empty $all matches nothing (any of no tests).
+      return join(tests, c === 12 && tests.length > 0, c === 11);
+    }
+    // The others hold when p holds for one of the values (or for the first seven, one of their
+    // elements), or when there are none and `empty` is true; $ne is the negation of $eq.
+    let p: Pred;
+    let m: Pred | undefined = undefined; // $eq, $ne, $contains: equal to x; $elemMatch: matching x
+    let empty = false;
+    if (c < 2 || c === 8) {
+      // Arrays and objects compare by their canonical bytes, the rest with ===.
+      let enc: string | undefined = undefined;
+      if (typeof x === "object" && !isNull(x)) {
+        try {
+          enc = encode(x, Infinity);
+        } catch (e) {
+          bad("bad value: " + (e as Error).message);
+        }
+      } else if (x === undefined || typeof x === "function" || x !== x) bad("bad value");
+      m = function (v: unknown): boolean {
+        return enc === undefined ? v === x : encode(v, Infinity) === enc;
+      };
+    }
+    if (c === 9) {
+      if (!isObject(x)) bad(op + " takes an object");
+      // Operators apply to each element itself; field names to each element as a document.
+      const onValue = isOps(x);
+      const inner = build(x, depth + 1, onValue ? 2 : 1);
+      m = function (v: unknown): boolean {
+        return inner(onValue ? [v] : v);
+      };
+    }
+    if (c < 2) {
+      p = m as Pred;
+      empty = isNull(x); // a null also matches a missing field
+    } else if (c === 2) {
+      if (typeof x !== "boolean") bad(op + " takes a boolean");
+      p = function (): boolean {
+        return x as boolean;
+      };
+      empty = !x;
+    } else if (c < 7) {
+      const t = typeof x;
+      if ((t !== "number" && t !== "string") || x !== x) bad(op + " takes a number or a string");
+      p = function (v: unknown): boolean {
+        const a = v as number;
+        const b = x as number;
+        return typeof v === t && ((c < 5 ? a > b : a < b) || (c % 2 === 0 && a === b));
+      };
+    } else if (c === 7) {
+      const n = count(x, op);
+      p = function (v: unknown): boolean {
+        return isList(v) && (v as unknown[]).length === n;
+      };
+    } else {
+      p = function (v: unknown): boolean {
+        if (typeof v === "string") return c === 8 && typeof x === "string" && v.indexOf(x) >= 0;
+        return isList(v) && some(v as unknown[], false, m as Pred);
+      };
+    }
+    return function (vals: unknown[]): boolean {
+      return (vals.length === 0 ? empty : some(vals, c < 7, p)) !== (c === 1);
+    } as Test;
+  }
+
+  /** The test of a field: its condition on the values its path reaches. */
+  function path(name: string, spec: unknown, depth: number): Test {
+    const parts = name.split(".");
+    const names: string[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      if (parts[i].length === 0 || parts[i] === "__proto__") bad("bad field " + name);
+      names.push(utf8(parts[i]));
+    }
+    const cond = build(spec, depth + 1, 2);
+    let out: unknown[] = [];
+    /** Push what the path from part i reaches inside v onto out. */
+    function reach(v: unknown, i: number): void {
+      if (v instanceof Encoded) {
+        // Still bytes: follow the path through objects in place; decode where it ends or meets an array.
+        if (i < parts.length && v.b_.charCodeAt(v.at_) === T_OBJ) {
+          const at = fieldAt(v.b_, v.at_, names[i]);
+          if (at >= 0) reach(new Encoded(v.b_, at), i + 1);
+        } else reach(decode(v.b_, v.at_), i);
+      } else if (i === parts.length) out.push(v);
+      else if (Array.isArray(v)) {
+        const n = Number(parts[i]);
+        if (Math.floor(n) === n && n >= 0 && n < v.length) reach(v[n], i + 1);
+        for (let j = 0; j < v.length; j++) if (isObject(v[j])) reach(v[j], i);
+      } else if (typeof v === "object" && !isNull(v)) {
+        const f = field(v, parts[i]);
+        if (f !== undefined) reach(f, i + 1);
+      }
+    }
+    return function (doc: unknown, tags?: string[]): boolean {
+      if (name === "tags" && tags !== undefined) return cond([tags]);
+      out = [];
+      reach(doc, 0);
+      return cond(out);
     };
   }
 
-  /** $eq: a value, or an element of one, equals x; a null also matches a missing field. */
-  function eq(x: unknown): Test {
-    const enc = operand(x);
-    const is = function (v: unknown): boolean {
-      return equal(v, x, enc);
-    };
-    return function (vals: unknown): boolean {
-      const vs = vals as unknown[];
-      return (isNull(x) && vs.length === 0) || some(vs, true, is);
-    };
-  }
-
-  /** One $eq a value of the operand array, for $in, $nin and $all. */
-  function eqs(list: unknown, op: string): Test[] {
-    if (!Array.isArray(list)) bad(op + " takes an array");
+  /** The tests of the items of list l (the operand of k): queries (mode 1) or values to equal (mode 3). */
+  function items(l: unknown, k: string, depth: number, mode: number): Test[] {
+    if (!Array.isArray(l) || (mode < 3 && l.length === 0)) bad(k + (mode < 3 ? " takes a non-empty array" : " takes an array"));
     const tests: Test[] = [];
-    for (let i = 0; i < (list as unknown[]).length; i++) tests.push(eq((list as unknown[])[i]));
+    for (let i = 0; i < (l as unknown[]).length; i++) tests.push(build((l as unknown[])[i], depth + 1, mode));
     return tests;
   }
 
-  function operatorTest(op: string, x: unknown, depth: number): Test {
-    if (op === "$eq") return eq(x);
-    if (op === "$ne") return not(eq(x));
-    if (op === "$in") return join(eqs(x, op), false);
-    if (op === "$nin") return not(join(eqs(x, op), false));
-    if (op === "$all") {
-      // Every value must be there; an empty $all matches nothing (any of no tests).
-      const all = eqs(x, op);
-      return join(all, all.length > 0);
-    }
-    if (op === "$gt" || op === "$gte" || op === "$lt" || op === "$lte") {
-      const t = typeof x;
-      if ((t !== "number" && t !== "string") || x !== x) bad(op + " takes a number or a string");
-      const b = x as number;
-      const holds = function (v: unknown): boolean {
-        const a = v as number;
-        return typeof v === t && (op === "$gt" ? a > b : op === "$gte" ? a >= b : op === "$lt" ? a < b : a <= b);
-      };
-      return function (vals: unknown): boolean {
-        return some(vals as unknown[], true, holds);
-      };
-    }
-    if (op === "$exists") {
-      if (typeof x !== "boolean") bad("$exists takes a boolean");
-      return function (vals: unknown): boolean {
-        return ((vals as unknown[]).length > 0) === x;
-      };
-    }
-    if (op === "$size") {
-      const n = count(x, op);
-      const sized = function (v: unknown): boolean {
-        return isList(v) && (v as unknown[]).length === n;
-      };
-      return function (vals: unknown): boolean {
-        return some(vals as unknown[], false, sized);
-      };
-    }
-    if (op === "$contains") {
-      const enc = operand(x);
-      const is = function (e: unknown): boolean {
-        return equal(e, x, enc);
-      };
-      const holds = function (v: unknown): boolean {
-        if (typeof v === "string") return typeof x === "string" && v.indexOf(x) >= 0;
-        return isList(v) && some(v as unknown[], false, is);
-      };
-      return function (vals: unknown): boolean {
-        return some(vals as unknown[], false, holds);
-      };
-    }
-    if (op === "$elemMatch") {
-      if (!isObject(x)) bad("$elemMatch takes an object");
-      // Operators apply to each element itself; field names to each element as a document.
-      const onValue = isOperatorObject(x);
-      const inner = onValue ? condition(x, depth + 1) : document(x, depth + 1, false);
-      const matches = function (e: unknown): boolean {
-        return inner(onValue ? [e] : e);
-      };
-      const holds = function (v: unknown): boolean {
-        return isList(v) && some(v as unknown[], false, matches);
-      };
-      return function (vals: unknown): boolean {
-        return some(vals as unknown[], false, holds);
-      };
-    }
-    if (op === "$not") {
-      if (!isOperatorObject(x)) bad("$not takes operators");
-      return not(condition(x, depth + 1));
-    }
-    return bad("unknown operator " + op);
-  }
-
-  /** A field's condition: an operator expression (all must hold) or a value to equal. */
-  function condition(spec: unknown, depth: number): Test {
+  /**
+   * A query document (mode 0 at the top, 1 inside), every entry must hold; or (mode 2) a field's
+   * condition: an operator expression, all must hold, or a value to equal; or (mode 3) a value to equal.
+   */
+  function build(q: unknown, depth: number, mode: number): Test {
     if (depth > MAX_DEPTH) bad("nests too deep");
-    if (!isOperatorObject(spec)) return eq(spec);
-    const ops = Object.keys(spec as object);
-    const tests: Test[] = [];
-    for (let i = 0; i < ops.length; i++) tests.push(operatorTest(ops[i], (spec as Record<string, unknown>)[ops[i]], depth));
-    return join(tests, true);
-  }
-
-  /** Push what `path` (from part i) reaches inside v onto out. */
-  function collect(v: unknown, path: string[], names: string[], i: number, out: unknown[]): void {
-    if (v instanceof Encoded) {
-      // Still bytes: follow the path through objects in place; decode where it ends or meets an array.
-      if (i < path.length && v.b_.charCodeAt(v.at_) === T_OBJ) {
-        const at = fieldAt(v.b_, v.at_, names[i]);
-        if (at >= 0) collect(new Encoded(v.b_, at), path, names, i + 1, out);
-      } else {
-        collect(decode(v.b_, v.at_), path, names, i, out);
-      }
-      return;
-    }
-    if (i === path.length) {
-      out.push(v);
-      return;
-    }
-    if (v === undefined || typeof v !== "object" || isNull(v)) return;
-    const part = path[i];
-    if (Array.isArray(v)) {
-      const n = Number(part);
-      if (part.length > 0 && Math.floor(n) === n && n >= 0 && n < v.length) collect(v[n], path, names, i + 1, out);
-      for (let j = 0; j < v.length; j++) {
-        const e = v[j];
-        if (isObject(e)) collect(e, path, names, i, out);
-      }
-      return;
-    }
-    const f = field(v, part);
-    if (f !== undefined) collect(f, path, names, i + 1, out);
-  }
-
-  function fieldTest(name: string, spec: unknown, depth: number): Test {
-    const path = name.split(".");
-    const names: string[] = [];
-    for (let i = 0; i < path.length; i++) {
-      if (path[i].length === 0 || path[i] === "__proto__") bad("bad field " + name);
-      names.push(utf8(path[i]));
-    }
-    const cond = condition(spec, depth + 1);
-    const isTags = name === "tags";
-    return function (doc: unknown, tags?: string[]): boolean {
-      if (isTags && tags !== undefined) return cond([tags]);
-      const vals: unknown[] = [];
-      collect(doc, path, names, 0, vals);
-      return cond(vals);
-    };
-  }
-
-  /** The queries of $and, $or, $nor: whether all of them hold, or any. */
-  function list(v: unknown, op: string, depth: number, every: boolean): Test {
-    if (!Array.isArray(v) || v.length === 0) bad(op + " takes a non-empty array");
-    const tests: Test[] = [];
-    for (let i = 0; i < (v as unknown[]).length; i++) tests.push(document((v as unknown[])[i], depth + 1, false));
-    return join(tests, every);
-  }
-
-  /** A query document: every entry must hold. */
-  function document(q: unknown, depth: number, top: boolean): Test {
-    if (depth > MAX_DEPTH) bad("nests too deep");
+    if (mode > 2 || (mode === 2 && !isOps(q))) return operator(0, q, depth);
     if (!isObject(q)) bad("a query is an object");
     const o = q as Record<string, unknown>;
-    const names = Object.keys(o);
+    const ks = Object.keys(o);
     const tests: Test[] = [];
-    for (let i = 0; i < names.length; i++) {
-      const k = names[i];
+    for (let i = 0; i < ks.length; i++) {
+      const k = ks[i];
       const v = o[k];
-      if (k === "$and" || k === "$or") tests.push(list(v, k, depth, k === "$and"));
-      else if (k === "$nor") tests.push(not(list(v, k, depth, false)));
-      else if (k === "$not") tests.push(not(document(v, depth + 1, false)));
-      else if (k === "$limit" || k === "$skip") {
-        if (!top) bad(k + " only at the top");
-        count(v, k);
-      } else if (isOperatorName(k)) bad("unknown operator " + k);
-      else tests.push(fieldTest(k, v, depth));
+      const c = OPS.indexOf(k);
+      // Field conditions take the first 14 operators, query documents the last 6; other names
+      // starting with "$" are unknown.
+      if (k.charCodeAt(0) === 36 && (mode === 2 ? c < 0 || c > 13 : c < 13)) bad("unknown operator " + k);
+      if (c > 16) {
+        if (mode > 0) bad(k + " only at the top");
+        if (c === 17) limit = count(v, k);
+        else skip = count(v, k);
+      } else {
+        // $not at the top negates one query: it is $nor of [it].
+        tests.push(mode === 2 ? operator(c, v, depth) : c > 12 ? join(items(c === 13 ? [v] : v, k, depth, 1), c === 14, c === 13 || c === 16) : path(k, v, depth));
+      }
     }
-    return join(tests, true);
+    return join(tests, true, false);
   }
 
-  const o = q as Record<string, unknown>;
-  return {
-    test_: document(q, 0, true),
-    skip_: o.$skip === undefined ? 0 : (o.$skip as number),
-    limit_: o.$limit === undefined ? Infinity : (o.$limit as number),
-  };
+  return { test_: q === undefined || isNull(q) ? join([], true, false) : build(q, 0, 0), skip_: skip, limit_: limit };
 }

@@ -2,7 +2,8 @@
 // Records in the index are never changed in place: a change makes a new record and stores it, so
 // the index's byte count stays true.
 
-import { readU16, readU32, u16, u32, u8, utf8 } from "./bytes";
+import { readU16, readU32, u16, u32, u8 } from "./bytes";
+import { utf8 } from "./utf8";
 import { crc32 } from "./crc32";
 import { encode } from "./codec";
 
@@ -44,55 +45,38 @@ export function recBytes(key: string, r: Rec): number {
 }
 
 // ---- on flash (docs/FORMAT.md, "Record") ---------------------------------------------------------
+// type u8, key length u8, tags length u16, value length u16, expiry u32, CRC-32 u32 (14 bytes),
+// then the key (UTF-8), the tags and the value.
 
 /** Record types: a document stored under a key, a key deleted, every key deleted. */
 export const T_PUT = 0x50;
 export const T_DEL = 0x44;
 export const T_PURGE = 0x58;
 
-/** type u8, key length u8, tags length u16, value length u16, expiry u32, CRC-32 u32. */
-export const RECORD_HEADER = 14;
-
 /** The bytes that encode a tag list on flash: none, or the codec's encoding of the array. */
 export function tagBytes(g: string[] | undefined): string {
   return g === undefined ? "" : encode(g, Infinity);
 }
 
-/** Bytes of the record of `value` (canonical bytes, "" for a delete) under key with tags bytes `tags`. */
-export function recordSize(key: string, tags: string, value: string): number {
-  return RECORD_HEADER + utf8(key).length + tags.length + value.length;
-}
-
-/** The bytes of a record. The CRC covers every byte of it but the CRC field itself. */
-export function encodeRecord(type: number, key: string, x: number, tags: string, value: string): string {
+/**
+ * The bytes of a record of `type` under `key`: a put of r (its expiry, tags and value), or with no
+ * r a delete or a purge. The CRC covers every byte of the record but the CRC field itself.
+ */
+export function encodeRecord(type: number, key: string, r?: Rec): string {
   const k = utf8(key);
-  const head = u8(type) + u8(k.length) + u16(tags.length) + u16(value.length) + u32(x);
-  const rest = k + tags + value;
-  return head + u32(crc32(rest, crc32(head))) + rest;
+  const t = r ? tagBytes(r.g) : "";
+  const v = r ? (r.v as string) : "";
+  const head = u8(type) + u8(k.length) + u16(t.length) + u16(v.length) + u32(r ? r.x : 0);
+  return head + u32(crc32(head + k + t + v)) + k + t + v;
 }
 
-/** A record's header, read before its body. */
-export interface RecordHead {
-  type_: number;
-  klen_: number;
-  tlen_: number;
-  vlen_: number;
-  x: number;
-  /** Bytes of the whole record. */
-  size_: number;
+/** The size of the record whose header starts s (at least 14 bytes), or 0 when its type is unknown. */
+export function recordSize(s: string): number {
+  const t = s.charCodeAt(0);
+  return t === T_PUT || t === T_DEL || t === T_PURGE ? 14 + s.charCodeAt(1) + readU16(s, 2) + readU16(s, 4) : 0;
 }
 
-/** Parse the header at `at` of s (RECORD_HEADER bytes there), or undefined when its type is unknown. */
-export function readRecordHead(s: string, at: number): RecordHead | undefined {
-  const type = s.charCodeAt(at);
-  if (type !== T_PUT && type !== T_DEL && type !== T_PURGE) return undefined;
-  const klen = s.charCodeAt(at + 1);
-  const tlen = readU16(s, at + 2);
-  const vlen = readU16(s, at + 4);
-  return { type_: type, klen_: klen, tlen_: tlen, vlen_: vlen, x: readU32(s, at + 6), size_: RECORD_HEADER + klen + tlen + vlen };
-}
-
-/** Whether the whole record `r` (exactly its bytes) carries a CRC that matches. */
+/** Whether r is exactly the bytes of one record whose CRC holds. */
 export function recordOk(r: string): boolean {
-  return crc32(r.substring(RECORD_HEADER), crc32(r.substring(0, 10))) === readU32(r, 10);
+  return recordSize(r) === r.length && crc32(r.substring(0, 10) + r.substring(14)) === readU32(r, 10);
 }

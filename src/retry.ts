@@ -5,9 +5,6 @@
 import { E_FLASH, errorCode, moteError } from "./errors";
 import { Clock } from "./ports";
 
-/** SimFlash's power loss: the device is off, so nothing would run to retry. */
-const E_POWER = "E_POWER";
-
 export class Retry {
   clock_: Clock;
   retries_: number;
@@ -25,32 +22,31 @@ export class Retry {
   }
 
   /**
-   * After failure number `failures` (1, 2...) of an operation that began at `start`, with error e:
-   * wait when another attempt is allowed, else throw E_FLASH (or the power loss).
+   * After failure number n (1, 2...) of an operation with error e: wait when another attempt is
+   * allowed, else throw E_FLASH (or SimFlash's power loss: the device is off, nothing would run to
+   * retry). `start` is when the operation first failed (0 before: the clock is read only then);
+   * returns it.
    */
-  again_(failures: number, start: number, what: string, e: unknown): void {
-    if (errorCode(e) === E_POWER) throw e;
-    if (failures > this.retries_ || this.clock_.now() - start + this.delay_ > this.timeout_) {
-      throw moteError(E_FLASH, what + " failed: " + String((e as Error).message));
-    }
-    this.retried_++;
-    if (this.delay_ > 0) {
-      const until = this.clock_.now() + this.delay_;
-      let spins = 0;
-      while (this.clock_.now() < until && spins < 100000) spins++;
-    }
+  again_(n: number, start: number, what: string, e: unknown): number {
+    const self = this;
+    const c = self.clock_;
+    if (errorCode(e) === "E_POWER") throw e;
+    if (n === 1) start = c.now();
+    if (n > self.retries_ || c.now() - start + self.delay_ > self.timeout_) throw moteError(E_FLASH, "flash " + what + " failed: " + String((e as Error).message));
+    self.retried_++;
+    const until = c.now() + self.delay_;
+    for (let spins = 0; c.now() < until && spins < 100000; spins++);
+    return start;
   }
 
   /**
-   * Run fn, retrying it when it throws. For operations that may simply be repeated: reads, erases,
-   * and the obsolete mark (all zeros: programming it again only clears what a torn try left set).
+   * fn(a, b), retried when it throws. For operations that may simply be repeated: reads, erases,
+   * the obsolete mark (all zeros: programming it again only clears what a torn try left set).
+   * fn(a, b) rather than a closure made for each call: every flash read comes through here.
    */
   run_<T>(what: string, fn: (this: void, a: number, b: number) => T, a?: number, b?: number): T {
-    // fn(a, b) rather than a closure made for each call, and the clock read only once something
-    // failed: every flash read comes through here.
     let start = 0;
-    let failures = 0;
-    for (;;) {
+    for (let n = 1; ; n++) {
       let ok = false;
       let r: T | undefined = undefined;
       let err: unknown = undefined;
@@ -61,9 +57,7 @@ export class Retry {
         err = e;
       }
       if (ok) return r as T;
-      if (failures === 0) start = this.clock_.now();
-      failures++;
-      this.again_(failures, start, what, err);
+      start = this.again_(n, start, what, err);
     }
   }
 }

@@ -1,5 +1,6 @@
-// The flash-mode half of the database: the write buffer, the flushes, the value cache, and the
-// bookkeeping that lets garbage collection and the E_FULL check know what flash must keep.
+// The flash-mode half of the database: the write buffer, the flushes, garbage collection, the value
+// cache, and the bookkeeping that lets garbage collection and the E_FULL check know what flash must
+// keep.
 //
 // The index (MoteDB's B-tree) always shows the newest state, buffered changes included. A key
 // changed since the last flush is "dirty"; while it is, the version flash holds for it (its
@@ -11,13 +12,14 @@
 
 import { BTree } from "./btree";
 import { E_OPTION, E_TOO_LARGE, moteError } from "./errors";
-import { FRAME_HEADER } from "./frame";
-import { FlashLog, flashFull, LogRecord, SPARE_PAGES } from "./log";
-import { MIN_PAGE_SIZE } from "./page";
+import { Found, FrameHead, scanPage } from "./frame";
+import { FlashLog, flashFull, LogRecord } from "./log";
 import { Flash } from "./ports";
-import { encodeRecord, rec, Rec, recordSize, T_DEL, T_PURGE, T_PUT, tagBytes } from "./record";
+import { encodeRecord, rec, Rec, recordOk, T_DEL, T_PURGE, T_PUT, tagBytes } from "./record";
 import { Retry } from "./retry";
 import { Settings } from "./options";
+import { fromUtf8, utf8 } from "./utf8";
+import { fill } from "./bytes";
 
 /** Figures stats() reports in flash mode. */
 export interface FlashStats {
@@ -49,63 +51,72 @@ const NO_SHADOW = rec(undefined, 0, undefined, -1, 0, 0);
 export class Store {
   log_: FlashLog;
   tree_: BTree<Rec>;
-  dirty_: string[];
+  // The fields marked ! are set by clear_(), which the constructor calls.
+  dirty_!: string[];
   /** Each dirty key's shadow (its place and size), or NO_SHADOW when flash holds no version of it. */
-  shadow_: Record<string, Rec>;
+  shadow_!: Record<string, Rec>;
   /** Bytes of values kept in RAM for records that are on flash, and the order to drop them in. */
-  cacheBytes_: number;
+  cacheBytes_!: number;
   cacheLimit_: number;
-  cacheQueue_: string[];
+  cacheQueue_!: string[];
   /** Bytes of values buffered (not on flash yet). */
-  bufferBytes_: number;
+  bufferBytes_!: number;
   bufferLimit_: number;
   /** The E_FULL check's count: every record flash must be able to hold, live or buffered. */
-  cost_: number;
+  cost_!: number;
   /** The largest record seen: a page may waste less than one frame of it at its end. */
   maxRec_: number;
   writes_: number;
-  sinceFlush_: number;
+  sinceFlush_!: number;
   adaptive_: boolean;
   /** Records on flash expired since the last flush: the next flush records the time. */
-  timeDirty_: boolean;
+  timeDirty_!: boolean;
 
   constructor(flash: Flash, o: Settings, tree: BTree<Rec>, budget: number) {
-    if (flash.pageSize > 16777216 || flash.pageSize < MIN_PAGE_SIZE) throw moteError(E_OPTION, "pageSize: 128..16777216");
-    if (flash.pageCount < 4) throw moteError(E_OPTION, "pageCount: 4 or more");
+    if (flash.pageSize > 16777216 || flash.pageSize < 128 || flash.pageCount < 4) throw moteError(E_OPTION, "flash: pageSize 128..16777216, pageCount 4 or more");
     this.log_ = new FlashLog(flash, new Retry(o.clock, o.maxRetries, o.retryDelay, o.lockTimeout));
     this.tree_ = tree;
-    this.dirty_ = [];
-    this.shadow_ = {};
-    this.cacheBytes_ = 0;
     this.cacheLimit_ = o.btreeCachesize;
-    this.cacheQueue_ = [];
-    this.bufferBytes_ = 0;
     this.bufferLimit_ = Math.floor(budget / 4);
-    this.cost_ = 0;
     this.maxRec_ = 0;
     this.writes_ = 0;
-    this.sinceFlush_ = 0;
     this.adaptive_ = o.adaptiveThreshold;
-    this.timeDirty_ = false;
+    this.clear_(true);
   }
 
   /** What a record of s bytes costs at most on flash: alone in a frame, padded. */
   private unit_(s: number): number {
-    return s + FRAME_HEADER + this.log_.G - 1;
+    return s + 20 + this.log_.G - 1;
   }
 
   /**
-   * The most the E_FULL check lets flash hold: every page but the spare, the head and one more,
-   * each less what a page may waste at its end. With no more than this live, a full round of
-   * garbage collection always frees a page (docs/FORMAT.md, "Capacity").
+   * The most the E_FULL check lets flash hold, with records of up to m bytes: every page but the
+   * spare, the head and one more, each less what a page may waste at its end. With no more than
+   * this live, a full round of garbage collection always frees a page (docs/FORMAT.md, "Capacity").
    */
-  capacity_(): number {
-    const per = this.log_.P - this.log_.D0 - (FRAME_HEADER + this.maxRec_ + this.log_.G);
-    return per > 0 ? (this.log_.N - 2 - SPARE_PAGES) * per : 0;
+  private capacity_(m: number): number {
+    const log = this.log_;
+    return (log.N - 3) * Math.max(0, log.P - log.D0 - 20 - m - log.G);
   }
 
-  private page_(at: number): number {
-    return Math.floor(at / this.log_.P);
+  /** Add s bytes (or take them away) to the live bytes of the page that holds address at. */
+  private addLive_(at: number, s: number): void {
+    const log = this.log_;
+    log.live_[Math.floor(at / log.P)] += s;
+  }
+
+  /** Forget the write buffer: it was flushed, or a purge makes it moot; with `all`, every record too. */
+  private clear_(all: boolean): void {
+    const self = this;
+    self.dirty_ = [];
+    self.shadow_ = {};
+    self.bufferBytes_ = self.sinceFlush_ = 0;
+    self.timeDirty_ = false;
+    if (all) {
+      self.cost_ = self.cacheBytes_ = 0;
+      self.cacheQueue_ = [];
+      for (let p = 0; p < self.log_.N; p++) self.log_.live_[p] = 0;
+    }
   }
 
   // ---- opening ----------------------------------------------------------------------------------
@@ -113,37 +124,38 @@ export class Store {
   /** Recover the index from flash. Returns the highest database time the log holds. */
   open_(): number {
     const self = this;
-    const tree = this.tree_;
-    this.log_.open(function (recs: LogRecord[]) {
+    const tree = self.tree_;
+    self.log_.open(function (recs: LogRecord[]) {
       for (let i = 0; i < recs.length; i++) {
         const r = recs[i];
+        const size = r.size;
         if (r.type === T_PURGE) {
           tree.clear_();
-          self.cost_ = 0;
-          for (let p = 0; p < self.log_.N; p++) self.log_.live_[p] = 0;
+          self.clear_(true);
+        } else if (r.type === T_PUT) {
+          const old = tree.set_(r.key, rec(undefined, r.x, r.tags, r.at, r.n, size));
+          if (old) self.forget_(old);
+          self.addLive_(r.at, size);
+          self.cost_ += self.unit_(size);
+          self.maxRec_ = Math.max(self.maxRec_, size);
         } else {
-          const old = r.type === T_PUT ? tree.set_(r.key, rec(undefined, r.x, r.tags, r.at, r.n, r.size)) : tree.remove_(r.key);
-          if (old !== undefined) self.forget_(old);
-          if (r.type === T_PUT) {
-            self.log_.live_[self.page_(r.at)] += r.size;
-            self.cost_ += self.unit_(r.size);
-            if (r.size > self.maxRec_) self.maxRec_ = r.size;
-          }
+          const old = tree.remove_(r.key);
+          if (old) self.forget_(old);
         }
       }
     });
-    return this.log_.time;
+    return self.log_.time;
   }
 
-  /** A record on flash is no longer needed. */
+  /** A record on flash or in the buffer is no longer needed. */
   private forget_(r: Rec): void {
-    if (r.at >= 0) {
-      this.log_.live_[this.page_(r.at)] -= r.s;
-      if (r.v !== undefined) this.cacheBytes_ -= r.v.length;
-    } else {
-      this.bufferBytes_ -= r.n;
+    const self = this;
+    if (r.at < 0) self.bufferBytes_ -= r.n;
+    else {
+      self.addLive_(r.at, -r.s);
+      if (r.v !== undefined) self.cacheBytes_ -= r.v.length;
     }
-    this.cost_ -= this.unit_(r.s);
+    self.cost_ -= self.unit_(r.s);
   }
 
   // ---- writing ----------------------------------------------------------------------------------
@@ -153,58 +165,50 @@ export class Store {
    * false), before anything changes.
    */
   admit_(changes: { k: string; r: Rec | undefined }[], strict: boolean): boolean {
+    const self = this;
+    const log = self.log_;
     let delta = 0;
-    let big = this.maxRec_;
+    let big = self.maxRec_;
     for (let i = 0; i < changes.length; i++) {
+      const k = changes[i].k;
       const r = changes[i].r;
-      const old = this.tree_.get_(changes[i].k);
-      if (old !== undefined && old.at < 0) delta -= this.unit_(old.s);
-      if (r !== undefined) {
-        r.s = recordSize(changes[i].k, tagBytes(r.g), r.v as string);
-        if (r.s > this.log_.maxRecord_()) {
-          throw moteError(E_TOO_LARGE, "record of " + r.s + " bytes over a frame");
-        }
-        if (r.s > big) big = r.s;
-        delta += this.unit_(r.s);
+      const old = self.tree_.get_(k);
+      if (old && old.at < 0) delta -= self.unit_(old.s);
+      if (r) {
+        const s = (r.s = 14 + utf8(k).length + tagBytes(r.g).length + (r.v as string).length);
+        if (s > Math.min(log.P - log.D0 - 20, 65535)) throw moteError(E_TOO_LARGE, "record of " + s + " bytes over a frame");
+        big = Math.max(big, s);
+        delta += self.unit_(s);
       }
     }
-    if (delta <= 0) {
-      // Nothing more to hold, but a larger record still widens what a page may waste.
-      this.maxRec_ = big;
-      return true;
+    // A larger record widens what a page may waste, even in a batch that holds nothing more.
+    if (delta > 0 && self.cost_ + delta > self.capacity_(big)) {
+      if (strict) throw flashFull();
+      return false;
     }
-    const before = this.maxRec_;
-    this.maxRec_ = big;
-    const cap = this.capacity_();
-    this.maxRec_ = before;
-    if (this.cost_ + delta > cap) {
-      if (!strict) return false;
-      throw flashFull();
-    }
-    this.maxRec_ = big;
+    self.maxRec_ = big;
     return true;
   }
 
   /** The index changed key k from old to r (either may be undefined) by a write. */
   changed_(k: string, old: Rec | undefined, r: Rec | undefined): void {
+    const self = this;
     const slot = "#" + k;
-    if (this.shadow_[slot] === undefined) {
-      this.shadow_[slot] = NO_SHADOW;
-      this.dirty_.push(k);
+    if (!self.shadow_[slot]) {
+      self.shadow_[slot] = NO_SHADOW;
+      self.dirty_.push(k);
     }
-    if (old !== undefined) {
-      if (old.at >= 0) {
+    if (old) {
+      if (old.at < 0) self.forget_(old);
+      else {
         // Flash holds this version until the flush: keep it for garbage collection and the count.
-        this.shadow_[slot] = copyRec(old, undefined, old.at);
-        if (old.v !== undefined) this.cacheBytes_ -= old.v.length;
-      } else {
-        this.bufferBytes_ -= old.n;
-        this.cost_ -= this.unit_(old.s);
+        self.shadow_[slot] = copyRec(old, undefined, old.at);
+        if (old.v !== undefined) self.cacheBytes_ -= old.v.length;
       }
     }
-    if (r !== undefined) {
-      this.bufferBytes_ += r.n;
-      this.cost_ += this.unit_(r.s);
+    if (r) {
+      self.bufferBytes_ += r.n;
+      self.cost_ += self.unit_(r.s);
     }
   }
 
@@ -217,12 +221,10 @@ export class Store {
 
   /** Count a write operation; true when the buffer should be flushed now. */
   wrote_(): boolean {
-    this.writes_++;
-    this.sinceFlush_++;
+    const self = this;
     // The threshold follows how many writes the database had seen before this one.
-    const seen = this.writes_ - 1;
-    const every = !this.adaptive_ ? 10 : seen < 100 ? 10 : seen < 1000 ? 15 : 20;
-    return this.sinceFlush_ >= every || this.bufferBytes_ > this.bufferLimit_;
+    const seen = self.writes_++;
+    return ++self.sinceFlush_ >= (!self.adaptive_ || seen < 100 ? 10 : seen < 1000 ? 15 : 20) || self.bufferBytes_ > self.bufferLimit_;
   }
 
   pending_(): number {
@@ -235,197 +237,217 @@ export class Store {
    * or E_FLASH and keeps the buffer when it cannot.
    */
   flush_(now: number): number {
-    if (this.dirty_.length === 0 && !this.timeDirty_) return 0;
-    const tree = this.tree_;
-    const keys: string[] = [];
+    const self = this;
+    const tree = self.tree_;
+    const dirty = self.dirty_;
+    const n = dirty.length;
+    if (n === 0 && !self.timeDirty_) return 0;
+    // A dirty key's record in the index is buffered, never on flash yet: write it, or a tombstone
+    // when the key is gone and flash holds an older version (its shadow).
     const bytes: string[] = [];
-    const sizes: number[] = [];
-    for (let i = 0; i < this.dirty_.length; i++) {
-      const k = this.dirty_[i];
-      const r = tree.get_(k);
-      let b = "";
-      if (r !== undefined && r.at < 0) b = encodeRecord(T_PUT, k, r.x, tagBytes(r.g), r.v as string);
-      else if (r === undefined && this.shadow_["#" + k].at >= 0) b = encodeRecord(T_DEL, k, 0, "", "");
-      if (b.length > 0) {
-        keys.push(k);
-        bytes.push(b);
-        sizes.push(b.length);
+    for (let i = 0; i < n; i++) {
+      const r = tree.get_(dirty[i]);
+      if (r || self.shadow_["#" + dirty[i]].at >= 0) bytes.push(encodeRecord(r ? T_PUT : T_DEL, dirty[i], r));
+    }
+    if (bytes.length > 0 || self.timeDirty_) {
+      const addrs = self.write_(bytes, now);
+      let j = 0;
+      for (let i = 0; i < n; i++) {
+        const k = dirty[i];
+        const r = tree.get_(k);
+        const sh = self.shadow_["#" + k];
+        if (sh.at >= 0) {
+          // The shadow is garbage now.
+          self.addLive_(sh.at, -sh.s);
+          self.cost_ -= self.unit_(sh.s);
+        }
+        if (r) {
+          tree.set_(k, copyRec(r, r.v, addrs[j]));
+          self.addLive_(addrs[j], r.s);
+          self.cacheBytes_ += r.n;
+          self.cacheQueue_.push(k);
+        }
+        if (r || sh.at >= 0) j++;
       }
     }
-    let addrs: number[] = [];
-    if (bytes.length > 0 || this.timeDirty_) {
-      this.room_(sizes, now);
-      addrs = this.log_.write_(bytes, now, false);
-    }
-    const live = this.log_.live_;
-    for (let i = 0; i < keys.length; i++) {
-      const r = tree.get_(keys[i]);
-      if (r !== undefined) {
-        tree.set_(keys[i], copyRec(r, r.v, addrs[i]));
-        live[this.page_(addrs[i])] += r.s;
-        this.cacheBytes_ += r.n;
-        this.cacheQueue_.push(keys[i]);
-      }
-    }
-    for (let i = 0; i < this.dirty_.length; i++) {
-      const sh = this.shadow_["#" + this.dirty_[i]];
-      if (sh.at >= 0) {
-        live[this.page_(sh.at)] -= sh.s;
-        this.cost_ -= this.unit_(sh.s);
-      }
-    }
-    const n = this.dirty_.length;
-    this.clearBuffer_();
-    this.trim_(this.cacheLimit_);
+    self.clear_(false);
+    self.trim_(self.cacheLimit_);
     return n;
   }
 
-  /** Forget the write buffer: it was flushed, or a purge makes it moot. */
-  private clearBuffer_(): void {
-    this.dirty_ = [];
-    this.shadow_ = {};
-    this.bufferBytes_ = 0;
-    this.sinceFlush_ = 0;
-    this.timeDirty_ = false;
-  }
-
-  /** Collect garbage until the write buffer's records fit the erased pages a flush may take. */
-  private room_(sizes: number[], now: number): void {
-    let steps = 0;
-    while (this.log_.pagesFor_(sizes) > this.log_.available_(false)) {
-      if (steps > 2 * this.log_.N || !this.collect_(now)) {
-        throw flashFull();
-      }
-      steps++;
+  /** Collect garbage until the records fit the erased pages a flush may take; write them as one flush. */
+  private write_(bytes: string[], now: number): number[] {
+    const log = this.log_;
+    // A flush may not take the last erased page: the spare.
+    for (let steps = 0; log.write_(bytes, 0, false, true).length >= log.free_.length; steps++) {
+      if (steps > 2 * log.N || !this.collect_(now)) throw flashFull();
     }
+    return log.write_(bytes, now, false);
   }
 
   /**
    * Forget every record: one purge record on flash makes recovery forget everything before it. The
-   * write buffer is dropped, not written: the purge would cancel it.
+   * write buffer is dropped, not written: the purge cancels it.
    */
   purge_(now: number): void {
-    this.clearBuffer_();
-    const b = encodeRecord(T_PURGE, "", 0, "", "");
-    this.room_([b.length], now);
-    this.log_.write_([b], now, false);
-    for (let p = 0; p < this.log_.N; p++) this.log_.live_[p] = 0;
-    this.cost_ = 0;
-    this.cacheBytes_ = 0;
-    this.cacheQueue_ = [];
+    this.write_([encodeRecord(T_PURGE, "")], now);
+    this.clear_(true);
   }
 
   // ---- garbage collection -----------------------------------------------------------------------
 
-  /** One bounded step of garbage collection; false when there was nothing to collect. */
+  /**
+   * One bounded step of garbage collection; false when there was nothing to collect. Copy the live
+   * records of the oldest page (those the index, or a dirty key's shadow, still points at) to the
+   * head as one flush, mark the page obsolete, erase it and give it a new header.
+   */
   collect_(now: number): boolean {
     const self = this;
-    const tree = this.tree_;
-    return this.log_.collect_(
-      function (k: string, at: number): boolean {
-        const sh = self.shadow_["#" + k];
-        if (sh !== undefined) return sh.at === at;
-        const r = tree.get_(k);
-        return r !== undefined && r.at === at;
-      },
-      function (k: string, from: number, to: number, size: number) {
-        self.log_.live_[self.page_(to)] += size;
-        const slot = "#" + k;
-        const sh = self.shadow_[slot];
-        if (sh !== undefined) {
-          self.shadow_[slot] = copyRec(sh, undefined, to);
-        } else {
-          const r = tree.get_(k) as Rec;
-          tree.set_(k, copyRec(r, r.v, to));
+    const log = self.log_;
+    const data = log.data_;
+    const P = log.P;
+    const G = log.G;
+    if (data.length === 0) return false;
+    const victim = data[0];
+    if (data.length === 1) log.used_[victim] = P; // the copies go to a new page
+    const keys: string[] = [];
+    const copies: string[] = [];
+    log.corrupt_ += scanPage(log.read_, victim * P, log.D0, P, G, function (h: FrameHead, at: number, recs: Found[]) {
+      for (let i = 0; i < recs.length; i++) {
+        const f = recs[i];
+        if (f.ok_ && f.type_ === T_PUT) {
+          const k = fromUtf8(f.key_);
+          const r = self.needs_(k);
+          if (r && r.at === f.at) {
+            keys.push(k);
+            copies.push(log.read_(f.at, f.size_));
+          }
         }
-      },
-      now,
-    );
+      }
+    }).corrupt_;
+    if (keys.length > 0) {
+      const to = log.write_(copies, now, true);
+      for (let i = 0; i < keys.length; i++) {
+        const slot = "#" + keys[i];
+        const r = self.needs_(keys[i]) as Rec;
+        const moved = copyRec(r, r.v, to[i]);
+        if (self.shadow_[slot]) self.shadow_[slot] = moved;
+        else self.tree_.set_(keys[i], moved);
+        self.addLive_(to[i], r.s);
+      }
+    }
+    // Mark, then erase: recovery ignores a marked page, so a half-erased page is never read as data.
+    // A mark that cannot be written stops here, before the erase: the page stays in the log (its
+    // live records are already copied) and the next step marks it again.
+    log.retry_.run_("program", function () {
+      log.flash_.program(victim * P + log.D0 - G, fill(0, G));
+    });
+    log.programmed_ += G;
+    data.shift();
+    log.renew_(victim, log.erases_[victim], true);
+    log.gcRuns_++;
+    return true;
+  }
+
+  /** The version of k flash must keep: a dirty key's shadow, else the index's record. */
+  private needs_(k: string): Rec | undefined {
+    const sh = this.shadow_["#" + k];
+    return sh ? sh : this.tree_.get_(k);
   }
 
   /** Whether the oldest page is at least half garbage: a step of garbage collection gains much. */
   worthCollecting_(): boolean {
     const log = this.log_;
-    if (log.data_.length < 2) return false;
     const p = log.data_[0];
-    return log.live_[p] * 2 <= log.used_[p] - log.D0;
+    return log.data_.length > 1 && log.live_[p] * 2 <= log.used_[p] - log.D0;
   }
 
   /** Whether erased pages run low: the next flush could have to wait for garbage collection. */
   low_(): boolean {
-    return this.log_.available_(false) < 1;
+    return this.log_.free_.length < 2;
   }
 
   // ---- reading ----------------------------------------------------------------------------------
 
   /** The value bytes of a record that is on flash, or undefined when its CRC fails. */
   value_(r: Rec): string | undefined {
-    const b = this.log_.record_(r.at, r.s);
-    return b === undefined ? undefined : b.substring(r.s - r.n);
+    const log = this.log_;
+    const b = log.read_(r.at, r.s);
+    if (recordOk(b)) return b.substring(r.s - r.n);
+    log.corrupt_++;
+    return undefined;
   }
 
   /** Keep the value of k's record in RAM, when it fits the cache and `room` bytes of budget. */
   cache_(k: string, r: Rec, v: string, room: number): void {
-    if (v.length > this.cacheLimit_) return;
-    const before = this.cacheBytes_;
-    this.trim_(this.cacheLimit_ - v.length);
-    if (v.length > room + before - this.cacheBytes_) return;
-    this.tree_.set_(k, copyRec(r, v, r.at));
-    this.cacheBytes_ += v.length;
-    this.cacheQueue_.push(k);
+    const self = this;
+    const n = v.length;
+    const before = self.cacheBytes_;
+    if (n > self.cacheLimit_) return;
+    self.trim_(self.cacheLimit_ - n);
+    if (n > room + before - self.cacheBytes_) return;
+    self.tree_.set_(k, copyRec(r, v, r.at));
+    self.cacheBytes_ += n;
+    self.cacheQueue_.push(k);
   }
 
   /** Drop cached values, oldest first, until they take at most `limit` bytes. */
   trim_(limit: number): void {
-    const tree = this.tree_;
-    while (this.cacheBytes_ > limit && this.cacheQueue_.length > 0) {
-      const k = this.cacheQueue_.shift() as string;
+    const self = this;
+    const tree = self.tree_;
+    while (self.cacheBytes_ > limit && self.cacheQueue_.length > 0) {
+      const k = self.cacheQueue_.shift() as string;
       const r = tree.get_(k);
-      if (r !== undefined && r.at >= 0 && r.v !== undefined) {
+      if (r && r.at >= 0 && r.v !== undefined) {
         tree.set_(k, copyRec(r, undefined, r.at));
-        this.cacheBytes_ -= r.v.length;
+        self.cacheBytes_ -= r.v.length;
       }
     }
-    if (this.cacheQueue_.length > 2 * tree.size_ + 64) {
+    if (self.cacheQueue_.length > 2 * tree.size_ + 64) {
       // Entries of keys since overwritten or deleted: rebuild the queue from the index.
       const q: string[] = [];
       tree.each_(function (k: string, r: Rec) {
         if (r.at >= 0 && r.v !== undefined) q.push(k);
       });
-      this.cacheQueue_ = q;
+      self.cacheQueue_ = q;
     }
   }
 
   stats_(): FlashStats {
-    const log = this.log_;
+    const self = this;
+    const log = self.log_;
+    const N = log.N;
     let min = Infinity;
     let max = 0;
     let sum = 0;
     let live = 0;
-    for (let p = 0; p < log.N; p++) {
+    let used = 0;
+    for (let p = 0; p < N; p++) {
       const e = log.erases_[p];
-      if (e < min) min = e;
-      if (e > max) max = e;
+      min = Math.min(min, e);
+      max = Math.max(max, e);
       sum += e;
       live += log.live_[p];
+      used += log.used_[p];
     }
     return {
-      pages: log.N,
-      pageSize: this.log_.P,
+      pages: N,
+      pageSize: log.P,
       freePages: log.free_.length,
-      erases: { min: min, max: max, mean: sum / log.N },
+      erases: { min: min, max: max, mean: sum / N },
       liveBytes: live,
-      garbageBytes: log.garbage_(),
-      usedCapacity: this.cost_,
-      capacity: this.capacity_(),
+      // Bytes in data pages that hold no live record (every other page has used_ D0 and no live
+      // bytes): what garbage collection can reclaim.
+      garbageBytes: used - N * log.D0 - live,
+      usedCapacity: self.cost_,
+      capacity: self.capacity_(self.maxRec_),
       corrupt: log.corrupt_,
       flushes: log.flushes_,
       gcRuns: log.gcRuns_,
       programmedBytes: log.programmed_,
-      bufferedChanges: this.dirty_.length,
-      cacheBytes: this.cacheBytes_,
+      bufferedChanges: self.dirty_.length,
+      cacheBytes: self.cacheBytes_,
       retries: log.retry_.retried_,
     };
   }
 }
-

@@ -24,6 +24,15 @@ describe("dialect of the core sources", () => {
   }
 });
 
+describe("dialect of the Espruino adapters", () => {
+  for (const f of ["ports/espruino.ts", "ports/espruino-native.ts"]) {
+    it(f + " runs on Espruino", () => {
+      const problems = checkTs(readFileSync(join(root, "src", f), "utf8"), "src/" + f, "espruino");
+      expect(formatProblems(problems)).toBe("");
+    });
+  }
+});
+
 describe("the dialect checker itself", () => {
   const cases: [string, string][] = [
     ["function f(a = 1) { return a; }", "default-param"],

@@ -3,6 +3,7 @@
 // The real interpreter runs them in `npm run test:device`; CI has none, so this is the gate here.
 import * as acorn from "acorn";
 import { runInNewContext } from "node:vm";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundleMoteDB, checkBundle, toModule } from "../tools/build-espruino";
 import { checkJs } from "../tools/dialect";
@@ -22,7 +23,15 @@ function load(src: string): Record<string, any> {
     setInterval: () => 1,
     clearInterval: () => {},
     process: { memory: () => ({ free: 2000, blocksize: 13 }) },
-    E: { on: () => {}, asUTF8: (s: string) => Buffer.from(s, "latin1").toString("utf8"), toString: String },
+    // A build with Unicode strings, whose strings are JavaScript's here: UTF-8 strings are text.
+    E: {
+      on: () => {},
+      asUTF8: (s: string) => Buffer.from(s, "latin1").toString("utf8"),
+      fromUTF8: (s: string) => Buffer.from(s, "utf8").toString("latin1"),
+      toString: (x: unknown) => (x instanceof ArrayBuffer ? Buffer.from(x).toString("latin1") : String(x)),
+      toArrayBuffer: (s: string) => new Uint8Array(Buffer.from(s, "latin1")).buffer,
+      CRC32: (s: string) => zlibCrc32(Buffer.from(s, "latin1")),
+    },
   };
   // In this realm (not a vm context), so that documents made here are plain objects there too.
   new Function("exports", ...Object.keys(espruino), src)(exports, ...Object.values(espruino));

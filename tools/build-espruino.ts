@@ -24,15 +24,30 @@ export { ROOT };
 
 export type EspruinoBuild = "full" | "kv";
 
-/** The kv build: src/query.ts is replaced by firmware/query-none.ts, which refuses queries. */
-const noQuery: Plugin = {
-  name: "motedb-no-query",
-  setup(b) {
-    b.onResolve({ filter: /^\.\/query$/ }, (args) =>
-      args.importer.startsWith(join(ROOT, "src")) ? { path: join(ROOT, "firmware/query-none.ts") } : undefined,
-    );
-  },
+/**
+ * Core modules the Espruino build replaces: an import of "./<name>" from src/ resolves to the file
+ * given instead. The native versions do in the interpreter's C what the core does in JavaScript.
+ */
+export const NATIVE: Record<string, string> = {
+  crc32: "src/ports/espruino-native.ts",
+  float: "src/ports/espruino-native.ts",
+  utf8: "src/ports/espruino-native.ts",
 };
+
+/** The kv build also replaces src/query.ts by firmware/query-none.ts, which refuses queries. */
+const NO_QUERY: Record<string, string> = { query: "firmware/query-none.ts" };
+
+function substitute(map: Record<string, string>): Plugin {
+  return {
+    name: "motedb-substitute",
+    setup(b) {
+      b.onResolve({ filter: /^\.\/[a-z0-9]+$/ }, (args) => {
+        const to = map[args.path.substring(2)];
+        return to !== undefined && args.importer.startsWith(join(ROOT, "src")) ? { path: join(ROOT, to) } : undefined;
+      });
+    },
+  };
+}
 
 /**
  * Private and protected class members of the core, which esbuild may rename (mangleProps): code
@@ -122,6 +137,7 @@ export async function bundleForEspruino(entry: string, plugins: Plugin[], minify
   });
   let code = lazify(r.outputFiles[0].text, lazy === undefined ? [] : lazy);
   if (minify) {
+    code = arrows(code);
     code = (await transform(code, { format: "esm", target: "es2020", minify: true, legalComments: "none", supported: SUPPORTED, logLevel: "warning" })).code;
   }
   const text = toModule(code);
@@ -206,6 +222,58 @@ export function lazify(code: string, lazy: string[]): string {
     if (isLazy[i]) edits.push({ start: st.getStart(), end: st.end, text: i === first ? definer : "" });
   });
   for (const r of outside) edits.push({ start: r.node.getStart(), end: r.node.end, text: "(" + L + " || (" + L + " = define" + L + "()))." + r.node.text });
+  return applyEdits(code, edits);
+}
+
+/**
+ * Functions that need no `this` and no `arguments` as arrow functions: `function f(a){...}` becomes
+ * `let f=(a)=>{...};` and `function(a){return x}` becomes `(a)=>x` once esbuild has minified it. On
+ * Espruino that is the same function: it does not hoist declarations, and an arrow function that
+ * does not mention `this` keeps no reference to it (jspeArrowFunction), so it costs no more RAM;
+ * its text is shorter. Methods, getters and named function expressions stay as they are.
+ */
+export function arrows(code: string): string {
+  const ast = acorn.parse(code, { ecmaVersion: "latest", sourceType: "module" });
+  const needsOwnThis = (fn: acorn.Function): boolean => {
+    let found = false;
+    walk.recursive(fn.body, null, {
+      Function(n: acorn.Function, _st: unknown, c: walk.WalkerCallback<unknown>) {
+        if (n.type === "ArrowFunctionExpression") c(n.body, _st);
+      },
+      Class() {
+        found = true; // a class body may use `this`: leave its enclosing function alone
+      },
+      ThisExpression() {
+        found = true;
+      },
+      MetaProperty() {
+        found = true;
+      },
+      Super() {
+        found = true;
+      },
+      Identifier(n: acorn.Identifier) {
+        if (n.name === "arguments") found = true;
+      },
+    });
+    return found;
+  };
+  const edits: { start: number; end: number; text: string }[] = [];
+  walk.fullAncestor(ast, (n: acorn.AnyNode, _st: unknown, ancestors: acorn.AnyNode[]) => {
+    if (n.type !== "FunctionExpression" && n.type !== "FunctionDeclaration") return;
+    if (n.generator || n.async || needsOwnThis(n)) return;
+    const parent = ancestors[ancestors.length - 2];
+    if (parent.type === "MethodDefinition" || (parent.type === "Property" && (parent.method || parent.kind !== "init"))) return;
+    const params = n.params.length === 0 ? "" : code.slice(n.params[0].start, n.params[n.params.length - 1].end);
+    if (n.type === "FunctionExpression") {
+      if (n.id) return;
+      edits.push({ start: n.start, end: n.body.start, text: "(" + params + ")=>" });
+    } else {
+      if (!n.id || parent.type === "ExportNamedDeclaration" || parent.type === "ExportDefaultDeclaration") return;
+      edits.push({ start: n.start, end: n.body.start, text: "let " + n.id.name + "=(" + params + ")=>" });
+      edits.push({ start: n.end, end: n.end, text: ";" });
+    }
+  });
   return applyEdits(code, edits);
 }
 
@@ -343,7 +411,8 @@ export function toModule(code: string): string {
 }
 
 export async function bundleMoteDB(kind: EspruinoBuild): Promise<string> {
-  return bundleForEspruino(join(ROOT, "firmware/motedb.ts"), kind === "kv" ? [noQuery] : [], true, FLASH_ONLY);
+  const map = kind === "kv" ? Object.assign({}, NATIVE, NO_QUERY) : NATIVE;
+  return bundleForEspruino(join(ROOT, "firmware/motedb.ts"), [substitute(map)], true, FLASH_ONLY);
 }
 
 /** Problems the dialect checker finds in a bundle, as text ("" when it runs on Espruino). */

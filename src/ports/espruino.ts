@@ -1,7 +1,8 @@
 // The Espruino adapter: Storage-backed or raw flash, free memory from process.memory(), the clock
 // from getTime(), timers from setInterval, a flush when the interpreter is told to stop.
 // It runs on Espruino only (it is bundled into dist/espruino/), so it may use Espruino's globals
-// and 32-bit bit operations; it keeps to the rest of the core dialect.
+// and 32-bit bit operations; it keeps to the rest of the core dialect. Every function defined here
+// costs RAM on the board (about 8 variables), so built-in functions serve as port members directly.
 
 import { E_FLASH, E_OPTION, moteError } from "../errors";
 import { fill } from "../bytes";
@@ -20,7 +21,7 @@ interface FlashModule {
   getPage(addr: number): { addr: number; length: number } | undefined;
   getFree(): { addr: number; length: number }[];
 }
-declare const E: { on(event: string, fn: () => void): void; toString(a: unknown): string; asUTF8(s: string): string };
+declare const E: { on(event: string, fn: () => void): void; toString(a: unknown): string };
 declare function getTime(): number;
 declare function setInterval(fn: () => void, ms: number): unknown;
 declare function clearInterval(h: unknown): void;
@@ -28,34 +29,25 @@ declare function clearInterval(h: unknown): void;
 declare const global: { require(name: string): unknown };
 declare const process: { memory(gc?: boolean): { free: number; blocksize?: number } };
 
-/** Bytes a variable takes when process.memory() does not say (16-bit references: 16 bytes). */
-const DEFAULT_VAR_BYTES = 16;
-
 /**
- * Variables a record takes for each byte the RAM budget counts for it. firmware/measure.js measures
- * at most 0.17 (100 records of 7 document shapes, from a bare number to nested objects with tags,
- * on the Linux build and the 2630-variable build); 0.21 keeps a quarter in hand.
+ * Free variables times the size of one (16 bytes when process.memory() does not say): what the
+ * interpreter can still allocate. The scale is the variables a record takes for each byte the RAM
+ * budget counts for it: firmware/measure.js measures at most 0.17 (100 records of 7 document
+ * shapes, from a bare number to nested objects with tags, on the Linux build and the 2630-variable
+ * build); 0.21 keeps a quarter in hand.
  */
-export const VARS_PER_COUNTED_BYTE = 0.21;
-
-/** Free variables times the size of one: what the interpreter can still allocate. */
 export function espruinoMemory(): Memory {
-  const m = process.memory();
-  const bytes = m.blocksize === undefined ? DEFAULT_VAR_BYTES : m.blocksize;
+  const bytes = process.memory().blocksize || 16;
   return {
     free: function () {
       return process.memory().free * bytes;
     },
-    scale: VARS_PER_COUNTED_BYTE * bytes,
+    scale: 0.21 * bytes,
   };
 }
 
 export function espruinoClock(): Clock {
-  return {
-    now: function () {
-      return getTime();
-    },
-  };
+  return { now: getTime };
 }
 
 export function espruinoScheduler(): Scheduler {
@@ -63,26 +55,7 @@ export function espruinoScheduler(): Scheduler {
     every: function (seconds: number, fn: () => void) {
       return setInterval(fn, seconds * 1000);
     },
-    cancel: function (h: unknown) {
-      clearInterval(h);
-    },
-  };
-}
-
-/**
- * Text above U+00FF from its UTF-8 bytes: a Unicode string on builds that have them (Bangle.js, the
- * Linux build), and on the others the UTF-8 bytes themselves, which is what a string literal with
- * such characters is there.
- */
-export function espruinoWideText(): (this: void, utf8: string) => string {
-  let unicode = false;
-  try {
-    unicode = E.asUTF8("\xe2\x82\xac").length === 1;
-  } catch (e) {
-    // "Unicode not supported on this build"
-  }
-  return function (utf8: string): string {
-    return unicode ? E.asUTF8(utf8) : utf8;
+    cancel: clearInterval,
   };
 }
 
@@ -95,12 +68,11 @@ function bad(msg: string): never {
   throw moteError(E_OPTION, msg);
 }
 
-/** Check that a program (or an erase, of a whole page) covers whole granules inside the region. */
-function nor(f: Flash, addr: number, len: number, what: string): void {
+/** Check that a program (or an erase, of a whole page) covers whole granules of one page of the region. */
+function nor(f: Flash, addr: number, len: number): void {
   const g = f.granularity;
-  if (addr < 0 || addr + len > f.pageSize * f.pageCount || addr % g !== 0 || len % g !== 0) {
-    throw moteError(E_FLASH, what + ": bad address " + addr);
-  }
+  const ps = f.pageSize;
+  if (addr < 0 || addr + len > ps * f.pageCount || addr % g || len % g || (addr % ps) + len > ps) throw moteError(E_FLASH, "bad address " + addr);
 }
 
 export interface StorageFlashOptions {
@@ -118,32 +90,28 @@ export interface StorageFlashOptions {
  * file, created at full size by erase() and programmed in place. Storage rewrites a file that is
  * written at offset 0 and only writes over bytes that are still 0xFF, so each file starts with
  * `granularity` spare bytes, and programming over written bytes (clearing more bits, as NOR allows)
- * rewrites that page's file: it works, but a power cut meanwhile loses the page.
+ * rewrites that page's file.
  */
 export function storageFlash(o?: StorageFlashOptions): Flash {
-  const opt = o === undefined ? {} : o;
+  const opt = o || {};
   const S = global.require("Storage") as StorageModule;
-  const prefix = opt.name === undefined ? "mdb" : opt.name;
-  const pageSize = opt.pageSize === undefined ? 4096 : opt.pageSize;
-  const g = opt.granularity === undefined ? 4 : opt.granularity;
-  const fileBytes = pageSize + g + 32; // a Storage file header is 32 bytes
-  let pages = opt.pageCount;
-  if (pages === undefined) pages = Math.min(8, Math.floor(S.getFree() / 2 / fileBytes));
+  const prefix = opt.name ?? "mdb";
+  const pageSize = opt.pageSize ?? 4096;
+  const g = opt.granularity ?? 4;
+  // A Storage file header is 32 bytes.
+  const pages = opt.pageCount ?? Math.min(8, Math.floor(S.getFree() / 2 / (pageSize + g + 32)));
   if (prefix.length < 1 || prefix.length > 24) bad("name: 1 to 24 characters");
-  if (pageSize < 256 || pageSize % g !== 0 || g < 1) bad("pageSize: 256+, granularity's multiple");
+  if (pageSize < 256 || pageSize % g || g < 1) bad("pageSize: 256+, granularity's multiple");
   if (pages < 2) bad("Storage full");
-  const file = function (p: number): string {
-    return prefix + p;
-  };
-  const write = function (name: string, data: string, offset: number, size?: number): void {
-    let ok = false;
-    let why = "Storage is full";
+  /** Write to a page's file, or throw E_FLASH with why not. */
+  const write = function (p: number, data: string, offset: number, size?: number): void {
+    let why: unknown = "Storage full";
     try {
-      ok = S.write(name, data, offset, size);
+      if (S.write(prefix + p, data, offset, size)) return;
     } catch (e) {
-      why = String(e);
+      why = e;
     }
-    if (!ok) throw moteError(E_FLASH, "Storage write to " + name + ": " + why);
+    throw moteError(E_FLASH, "Storage write " + prefix + p + ": " + why);
   };
   const f: Flash = {
     pageSize: pageSize,
@@ -152,56 +120,38 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
     read: function (addr: number, len: number): string {
       let out = "";
       while (len > 0) {
-        const p = Math.floor(addr / pageSize);
-        const at = addr - p * pageSize;
+        const at = addr % pageSize;
         const n = Math.min(len, pageSize - at);
-        out += copy(S.read(file(p), g + at, n), n);
+        out += copy(S.read(prefix + (addr - at) / pageSize, g + at, n), n);
         addr += n;
         len -= n;
       }
       return out;
     },
     program: function (addr: number, data: string): void {
-      nor(f, addr, data.length, "program");
-      const p = Math.floor(addr / pageSize);
-      const at = addr - p * pageSize;
-      if (at + data.length > pageSize) throw moteError(E_FLASH, "program crosses a page at " + addr);
-      const blank = fill(255, data.length);
-      let old = S.read(file(p), g + at, data.length);
-      if (old === undefined) {
-        f.erase(p);
-        old = blank;
-      }
-      if (old === blank) {
-        write(file(p), data, g + at);
-        return;
-      }
-      // NOR rules: bits only clear. Units already right are skipped, erased units are written in
-      // place, and a unit that holds data and must change needs the page's file written anew.
-      const erased = fill(255, g);
-      let rewrite = false;
-      const runs: number[] = []; // [start, end) pairs of units to write in place
-      for (let i = 0; i < data.length; i++) {
+      const n = data.length;
+      nor(f, addr, n);
+      const at = addr % pageSize;
+      const p = (addr - at) / pageSize;
+      let old = S.read(prefix + p, g + at, n);
+      if (old === undefined) f.erase(p);
+      old = copy(old, n);
+      if (old === data) return;
+      if (old === fill(255, n)) return write(p, data, g + at);
+      // Over written bytes (a torn obsolete mark written again): NOR only clears bits, and Storage
+      // only writes over erased bytes, so the page's file is written anew. A power cut meanwhile
+      // loses the page; the core writes nothing else over data.
+      for (let i = 0; i < n; i++) {
         const d = data.charCodeAt(i);
         if ((old.charCodeAt(i) & d) !== d) throw moteError(E_FLASH, "a 0 bit would turn 1 at " + (addr + i));
-        const was = i % g === 0 ? old.substring(i, i + g) : "";
-        if (i % g === 0 && was !== data.substring(i, i + g)) {
-          if (was !== erased) rewrite = true;
-          if (runs.length > 0 && runs[runs.length - 1] === i) runs[runs.length - 1] = i + g;
-          else runs.push(i, i + g);
-        }
       }
-      if (rewrite) {
-        const whole = copy(S.read(file(p), g, pageSize), pageSize);
-        write(file(p), erased + whole.substring(0, at) + data + whole.substring(at + data.length), 0);
-        return;
-      }
-      for (let j = 0; j < runs.length; j += 2) write(file(p), data.substring(runs[j], runs[j + 1]), g + at + runs[j]);
+      const whole = copy(S.read(prefix + p, g, pageSize), pageSize);
+      write(p, fill(255, g) + whole.substring(0, at) + data + whole.substring(at + n), 0);
     },
-    erase: function (page: number): void {
-      nor(f, page * pageSize, pageSize, "erase");
+    erase: function (p: number): void {
+      nor(f, p * pageSize, pageSize);
       // Written at offset 0, a file that holds data is replaced by an erased one of the same size.
-      write(file(page), fill(255, g), 0, pageSize + g);
+      write(p, fill(255, g), 0, pageSize + g);
     },
   };
   return f;
@@ -222,66 +172,61 @@ export interface RawFlashOptions {
  */
 export function rawFlash(o: RawFlashOptions): Flash {
   const F = global.require("Flash") as FlashModule;
-  const page = F.getPage(o.start);
-  if (page === undefined || page.addr !== o.start) bad("start: not a page");
-  const pageSize = o.pageSize === undefined ? (page as { length: number }).length : o.pageSize;
-  if (pageSize !== (page as { length: number }).length) bad("pageSize: not the chip's");
-  const end = o.start + pageSize * o.pageCount;
+  const start = o.start;
+  const page = F.getPage(start);
+  if (!page || page.addr !== start) bad("start: not a page");
+  const pageSize = (page as { length: number }).length;
+  if ((o.pageSize ?? pageSize) !== pageSize) bad("pageSize: not the chip's");
+  const end = start + pageSize * o.pageCount;
   const free = F.getFree();
   let inside = false;
-  for (let i = 0; i < free.length; i++) if (o.start >= free[i].addr && end <= free[i].addr + free[i].length) inside = true;
+  for (let i = 0; i < free.length; i++) if (start >= free[i].addr && end <= free[i].addr + free[i].length) inside = true;
   if (!inside) bad("region not in Flash.getFree()");
   const f: Flash = {
     pageSize: pageSize,
     pageCount: o.pageCount,
-    granularity: o.granularity === undefined ? 4 : o.granularity,
+    granularity: o.granularity ?? 4,
     read: function (addr: number, len: number): string {
-      return len === 0 ? "" : E.toString(F.read(len, o.start + addr));
+      return len ? E.toString(F.read(len, start + addr)) : "";
     },
     program: function (addr: number, data: string): void {
-      nor(f, addr, data.length, "program");
-      F.write(data, o.start + addr);
+      nor(f, addr, data.length);
+      F.write(data, start + addr);
     },
     erase: function (p: number): void {
-      nor(f, p * pageSize, pageSize, "erase");
-      F.erasePage(o.start + p * pageSize);
+      nor(f, p * pageSize, pageSize);
+      F.erasePage(start + p * pageSize);
     },
   };
   return f;
 }
 
 /** Open databases, flushed when the interpreter stops running the program (reset(), load(), save()). */
-const open: OpenDatabase[] = [];
-let hooked = false;
-
-function track(db: OpenDatabase): void {
-  if (!hooked) {
-    hooked = true;
-    E.on("kill", flushAll);
-  }
-  open.push(db);
-  db.on("close", function () {
-    const i = open.indexOf(db);
-    if (i >= 0) open.splice(i, 1);
-  });
-}
-
-function flushAll(): void {
-  for (let i = 0; i < open.length; i++) {
-    try {
-      open[i].flush();
-    } catch (e) {
-      // Nothing is left to tell: the program is going away.
-    }
-  }
-}
+let open: OpenDatabase[] | undefined;
 
 export const espruinoPlatform: Platform = {
   memory: espruinoMemory,
   clock: espruinoClock,
   scheduler: espruinoScheduler,
-  flash: function () {
-    return storageFlash();
+  flash: storageFlash,
+  opened: function (db: OpenDatabase): void {
+    if (!open) {
+      open = [];
+      E.on("kill", function () {
+        (open as OpenDatabase[]).forEach(function (d) {
+          try {
+            d.flush();
+          } catch (e) {
+            // Nothing is left to tell: the program is going away.
+          }
+        });
+      });
+    }
+    const list = open;
+    list.push(db);
+    // "close" comes once, after the database was listed.
+    db.on("close", function () {
+      list.splice(list.indexOf(db), 1);
+    });
   },
-  opened: track,
 };

@@ -4,7 +4,7 @@
 // batch, overwrites, deletes); dump() lists what a database holds as canonical text (hex of the
 // codec's bytes), identical on every runtime when the contents are.
 
-import { utf8 } from "../../src/bytes";
+import { utf8 } from "../../src/utf8";
 import { encode } from "../../src/codec";
 import { Clock, Flash, Memory, Scheduler } from "../../src/ports";
 
