@@ -43,12 +43,15 @@ export class BTree<V> {
   size_!: number;
   entryBytes_!: number;
   sizeOf_: (this: void, key: string, v: V) => number;
+  /** Remove key; returns the value it held, or undefined. set_() itself: a method more would cost RAM. */
+  remove_: (key: string) => V | undefined;
 
   /** fanout: at least 4 (btreePagesize is at least 64). */
   constructor(fanout: number, sizeOf: (this: void, key: string, v: V) => number) {
     this.fanout_ = fanout;
     this.min_ = Math.floor(fanout / 2);
     this.sizeOf_ = sizeOf;
+    this.remove_ = this.set_;
     this.clear_();
   }
 
@@ -69,30 +72,27 @@ export class BTree<V> {
 
   /** Store v under key, or with v undefined remove key; returns the value it replaced. */
   set_(key: string, v?: V): V | undefined {
+    const self = this;
     // The root is the one child of a node above it, so that the root is split like any other node.
-    let r: BNode<V> = { k_: [], c_: [this.root_] };
-    const old = this.put_(r, key, v);
+    let r: BNode<V> = { k_: [], c_: [self.root_] };
+    const old = self.put_(r, key, v);
     // Then the root is the highest node with a key (or the leaf, when the tree is empty).
     while (r.k_.length === 0 && r.c_.length > 0) r = r.c_[0] as BNode<V>;
-    this.root_ = r;
+    self.root_ = r;
     if (old !== undefined) {
-      this.size_--;
-      this.entryBytes_ -= this.sizeOf_(key, old);
+      self.size_--;
+      self.entryBytes_ -= self.sizeOf_(key, old);
     }
     if (v !== undefined) {
-      this.size_++;
-      this.entryBytes_ += this.sizeOf_(key, v);
+      self.size_++;
+      self.entryBytes_ += self.sizeOf_(key, v);
     }
     return old;
   }
 
-  /** Remove key; returns the value it held, or undefined. */
-  remove_(key: string): V | undefined {
-    return this.set_(key);
-  }
-
   /** set_() under node n. */
   private put_(n: BNode<V>, key: string, v: V | undefined): V | undefined {
+    const self = this;
     const keys = n.k_;
     const items = n.c_;
     let i = bound(keys, key);
@@ -110,9 +110,9 @@ export class BTree<V> {
       }
       return old;
     }
-    old = this.put_(items[i] as BNode<V>, key, v);
+    old = self.put_(items[i] as BNode<V>, key, v);
     let c = items[i] as BNode<V>;
-    if (c.k_.length < this.min_ && items.length > 1) {
+    if (c.k_.length < self.min_ && items.length > 1) {
       // Too few keys: merge child i with a neighbour, the separator between them coming down
       // into an inner node.
       if (i > 0) i--;
@@ -124,7 +124,7 @@ export class BTree<V> {
       items.splice(i + 1, 1);
     }
     const len = c.k_.length;
-    if (len > this.fanout_) {
+    if (len > self.fanout_) {
       // Too many: the upper half moves to a new right neighbour. An inner node's middle key
       // moves up as the separator; a leaf's right half starts with a copy of it.
       const inner = c.c_.length > len ? 1 : 0;
@@ -152,7 +152,6 @@ export class BTree<V> {
 
   clear_(): void {
     this.root_ = { k_: [], c_: [] };
-    this.size_ = 0;
-    this.entryBytes_ = 0;
+    this.size_ = this.entryBytes_ = 0;
   }
 }

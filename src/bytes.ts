@@ -28,12 +28,7 @@ export function readU32(s: string, at: number): number {
 
 /** Unsigned LEB128: seven bits a byte, low first, high bit set on all bytes but the last. */
 export function varint(n: number): string {
-  let out = "";
-  while (n >= 128) {
-    out += u8((n % 128) + 128);
-    n = Math.floor(n / 128);
-  }
-  return out + u8(n);
+  return n < 128 ? u8(n) : u8((n % 128) + 128) + varint(Math.floor(n / 128));
 }
 
 /** A string of `n` bytes of value `b`. */

@@ -17,9 +17,7 @@ import { isNull, isPlainObject, MAX_DEPTH, NULL } from "./lang";
 // 5 IEEE 754 binary64, big-endian, for every other finite number;
 // 6 varint byte length, UTF-8 bytes; 7 varint count, elements;
 // 8 varint count, then (varint name length, UTF-8 name, value) sorted by name bytes.
-export const T_OBJ = 8;
-
-const MAX_SAFE = 9007199254740991;
+const T_OBJ = 8;
 
 // What the encoding in progress may hold, and holds so far: it fails as soon as it is too large,
 // in the order the bytes come. Encodings never nest or call out, so one is enough.
@@ -33,13 +31,18 @@ function emit(s: string): string {
   return s;
 }
 
+function refuse(msg: string): never {
+  throw moteError(E_VALUE, msg);
+}
+
 function put(v: unknown, depth: number): string {
-  if (depth > MAX_DEPTH) throw moteError(E_VALUE, "nests over " + MAX_DEPTH + " deep (or is circular)");
+  if (depth > MAX_DEPTH) refuse("nests too deep or circular");
   if (isNull(v)) return emit(u8(0));
   if (v === true || v === false) return emit(u8(v ? 2 : 1));
   if (typeof v === "number") {
-    if (v - v !== 0) throw moteError(E_VALUE, "NaN and Infinity are not JSON numbers");
-    return emit(Math.floor(v) !== v || Math.abs(v) > MAX_SAFE ? u8(5) + floatBytes(v) : v < 0 ? u8(4) + varint(-v - 1) : u8(3) + varint(v));
+    if (v - v !== 0) refuse("NaN and Infinity are not JSON numbers");
+    // 2^53 - 1: past it, integers are floats.
+    return emit(Math.floor(v) !== v || Math.abs(v) > 9007199254740991 ? u8(5) + floatBytes(v) : v < 0 ? u8(4) + varint(-v - 1) : u8(3) + varint(v));
   }
   if (typeof v === "string") {
     if (v.length > cap) emit(v); // surely too large: fail before converting it
@@ -47,32 +50,27 @@ function put(v: unknown, depth: number): string {
     return emit(u8(6) + varint(b.length) + b);
   }
   const arr = Array.isArray(v);
-  if (!arr && (typeof v !== "object" || !isPlainObject(v as object))) {
-    throw moteError(E_VALUE, "cannot store " + (typeof v === "object" ? "a class instance" : typeof v) + ": JSON only");
-  }
-  const o = v as Record<string, unknown>;
-  const names = arr ? [] : Object.keys(o);
-  // [name bytes, name], kept sorted by name bytes as they come (an insertion sort: documents have
-  // few fields, and no runtime's sort is needed; Lua's table.sort is not stable).
-  const f: string[][] = [];
+  if (!arr && (typeof v !== "object" || !isPlainObject(v as object))) refuse("not JSON: " + (typeof v === "object" ? "class instance" : typeof v));
+  const names = arr ? [] : Object.keys(v as object);
+  // [name bytes, value] of the fields that are defined.
+  const f: unknown[][] = [];
   for (let i = 0; i < names.length; i++) {
     const k = names[i];
-    if (k === "__proto__") throw moteError(E_VALUE, "field __proto__ refused");
-    if (o[k] !== undefined) {
-      const e = [utf8(k), k];
-      let j = f.length;
-      while (j > 0 && f[j - 1][0] > e[0]) {
-        f[j] = f[j - 1];
-        j--;
-      }
-      f[j] = e;
-    }
+    if (k === "__proto__") refuse("field __proto__");
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined) f.push([utf8(k), x]);
   }
+  // By name bytes. Names differ, so the sort's stability does not matter (only JavaScript names with
+  // lone surrogates, each stored as U+FFFD, can have the same bytes; their order is then the sort's).
+  f.sort(function (a, b) {
+    return (a[0] as string) < (b[0] as string) ? -1 : 1;
+  });
   const n = arr ? (v as unknown[]).length : f.length;
   let out = emit(u8(arr ? 7 : T_OBJ) + varint(n));
   for (let i = 0; i < n; i++) {
-    const x = arr ? (v as unknown[])[i] : o[f[i][1]];
-    out += (arr ? "" : emit(varint(f[i][0].length) + f[i][0])) + put(x === undefined ? NULL : x, depth + 1);
+    const k = arr ? "" : (f[i][0] as string);
+    const x = arr ? (v as unknown[])[i] : f[i][1];
+    out += (arr ? "" : emit(varint(k.length) + k)) + put(x ?? NULL, depth + 1);
   }
   return out;
 }
@@ -91,56 +89,51 @@ function corrupt(what: string): never {
   throw moteError(E_CORRUPT, "stored value " + what);
 }
 
-function byte(s: string): number {
-  if (pos >= s.length) corrupt("cut short");
-  return s.charCodeAt(pos++);
-}
-
 /** A varint of s. */
 function num(s: string): number {
   let n = 0;
   let m = 1;
   let b = 128;
   while (b > 127) {
-    b = byte(s);
+    if (pos >= s.length) corrupt("cut short");
+    b = s.charCodeAt(pos++);
     n += (b % 128) * m;
     m *= 128;
   }
   return n;
 }
 
-/** The next n bytes of s (with `keep` false, only moves past them). */
-function span(s: string, n: number, keep: boolean): string {
+/** The next n bytes of s. */
+function span(s: string, n: number): string {
   pos += n;
   if (pos > s.length) corrupt("cut short");
-  return keep ? s.substring(pos - n, pos) : "";
+  return s.substring(pos - n, pos);
 }
 
 /** The value at pos in s, moving past it; with `keep` false, only moves past it. */
 function read(s: string, depth: number, keep: boolean): unknown {
   if (depth > MAX_DEPTH) corrupt("nests too deep");
-  const t = byte(s);
+  // A type byte is below 128: read as a varint, a bad one is still bad.
+  const t = num(s);
   if (t > T_OBJ) corrupt("has bad type " + t);
   if (t < 3) return t === 0 ? NULL : t === 2;
-  if (t === 5 || t === 6) {
-    const b = span(s, t === 5 ? 8 : num(s), keep);
+  const n = t === 5 ? 8 : num(s);
+  if (t < 5) return t === 3 ? n : -n - 1;
+  if (t < 7) {
+    const b = span(s, n);
     if (!keep) return b;
     if (t === 6) return fromUtf8(b);
     const x = readFloat(b, 0);
-    if (x - x !== 0) corrupt("is no finite number");
+    if (x - x !== 0) corrupt("not finite");
     return x;
   }
-  const n = num(s);
-  if (t < 5) return t === 3 ? n : -n - 1;
   const out: Record<string, unknown> | unknown[] = t === 7 ? [] : {};
   for (let i = 0; i < n; i++) {
-    const k = t === 7 ? "" : fromUtf8(span(s, num(s), keep));
+    const k = t === 7 ? "" : span(s, num(s));
     const x = read(s, depth + 1, keep);
     // An image is input too: a crafted name never reaches a prototype.
-    if (!keep) {
-      // only moving
-    } else if (t === 7) (out as unknown[]).push(x);
-    else if (k !== "__proto__") (out as Record<string, unknown>)[k] = x;
+    if (keep && t === 7) (out as unknown[]).push(x);
+    else if (keep && k !== "__proto__") (out as Record<string, unknown>)[fromUtf8(k)] = x;
   }
   return out;
 }
@@ -159,18 +152,15 @@ export function skip(b: string, at: number): number {
 }
 
 /**
- * Where the value of the field `name` (its UTF-8 bytes) starts in the object encoded at `at`, or
- * -1 when there is no object there or no such field. Fields are stored sorted by name, so the
+ * Where the value of the field `name` (its UTF-8 bytes) starts in the object encoded at `at`: -1
+ * when the object has no such field, -2 when there is no object there. Fields are stored sorted by name, so the
  * search passes over smaller names without decoding them and stops at the first greater one.
  */
 export function fieldAt(b: string, at: number, name: string): number {
-  if (b.charCodeAt(at) !== T_OBJ) return -1;
+  if (b.charCodeAt(at) !== T_OBJ) return -2;
   pos = at + 1;
-  const n = num(b);
-  for (let i = 0; i < n; i++) {
-    const len = num(b);
-    const k = b.substring(pos, pos + len);
-    pos += len;
+  for (let n = num(b); n > 0; n--) {
+    const k = span(b, num(b));
     if (k === name) return pos;
     if (k > name) return -1;
     read(b, 0, false);

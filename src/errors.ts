@@ -26,9 +26,6 @@ export function moteError(code: string, message: string): MoteError {
 
 /** The `code` of anything thrown, or undefined when it carries none. */
 export function errorCode(e: unknown): string | undefined {
-  if (e !== null && e !== undefined && typeof e === "object") {
-    const c = (e as MoteError).code;
-    if (typeof c === "string") return c;
-  }
-  return undefined;
+  // Only an object is asked for its code: in Lua, indexing a number or a boolean throws.
+  return typeof e === "object" && e !== null && typeof (e as MoteError).code === "string" ? (e as MoteError).code : undefined;
 }

@@ -7,6 +7,7 @@
 
 import { readU16, readU32, u16, u32, u8 } from "./bytes";
 import { crc32 } from "./crc32";
+import { FRAME_HEADER, FRAME_KIND, RECORD_HEADER } from "./format";
 import { align, blank } from "./page";
 import { recordOk, recordSize } from "./record";
 
@@ -21,7 +22,7 @@ export interface FrameHead {
 
 /** The header of a frame. */
 export function encodeFrameHeader(last: boolean, index: number, count: number, length: number, flush: number, time: number): string {
-  const h = u8(0x46) + u8(last ? 1 : 0) + u16(index) + u16(count) + u16(length) + u32(flush) + u32(time);
+  const h = u8(FRAME_KIND) + u8(last ? 1 : 0) + u16(index) + u16(count) + u16(length) + u32(flush) + u32(time);
   return h + u32(crc32(h));
 }
 
@@ -66,45 +67,35 @@ export function scanPage(
   let pos = from;
   let corrupt = 0;
   let closed = false;
-  while (!closed && pos + 20 <= pageSize) {
-    const h = read(base + pos, 20);
+  while (!closed && pos + FRAME_HEADER <= pageSize) {
+    const h = read(base + pos, FRAME_HEADER);
     if (blank(h)) break;
-    let at = pos + 20;
+    let at = pos + FRAME_HEADER;
     const stop = at + readU16(h, 6);
-    if (h.charCodeAt(0) !== 0x46 || crc32(h.substring(0, 16)) !== readU32(h, 16) || stop > pageSize) {
-      corrupt++;
-      closed = true;
-    } else {
+    closed = h.charCodeAt(0) !== FRAME_KIND || crc32(h.substring(0, 16)) !== readU32(h, 16) || stop > pageSize;
+    if (closed) corrupt++;
+    else {
       const recs: Found[] = [];
       let ok = true;
-      while (ok && at + 14 <= stop) {
-        const n = recordSize(read(base + at, 14));
-        if (n === 0 || at + n > stop) {
-          ok = false;
-        } else {
+      while (ok && at + RECORD_HEADER <= stop) {
+        const n = recordSize(read(base + at, RECORD_HEADER));
+        ok = n > 0 && at + n <= stop;
+        if (ok) {
           const r = read(base + at, n);
-          const k = 14 + r.charCodeAt(1);
+          const k = RECORD_HEADER + r.charCodeAt(1);
           ok = recordOk(r);
-          recs.push({
-            at: base + at,
-            type_: r.charCodeAt(0),
-            key_: r.substring(14, k),
-            tags_: r.substring(k, k + readU16(r, 2)),
-            x: readU32(r, 6),
-            vlen_: readU16(r, 4),
-            size_: n,
-            ok_: ok,
-          });
+          recs.push({ at: base + at, type_: r.charCodeAt(0), key_: r.substring(RECORD_HEADER, k), tags_: r.substring(k, k + readU16(r, 2)), x: readU32(r, 6), vlen_: readU16(r, 4), size_: n, ok_: ok });
           at += n;
         }
       }
-      if (at !== stop || recs.length !== readU16(h, 4)) ok = false;
+      ok = ok && at === stop && recs.length === readU16(h, 4);
       if (!ok) corrupt++;
-      onFrame({ last_: h.charCodeAt(1) % 2 === 1, index_: readU16(h, 2), count_: readU16(h, 4), length_: stop - pos - 20, flush_: readU32(h, 8), time_: readU32(h, 12) }, base + pos, recs, ok);
+      onFrame({ last_: h.charCodeAt(1) % 2 === 1, index_: readU16(h, 2), count_: readU16(h, 4), length_: readU16(h, 6), flush_: readU32(h, 8), time_: readU32(h, 12) }, base + pos, recs, ok);
       pos = align(stop, g);
     }
   }
-  if (!closed && pos < pageSize && !blankRange(read, base + pos, pageSize - pos)) closed = true;
+  // Past the last frame every byte must be erased, or the page is closed (at its very end, no byte is left to check).
+  closed = closed || !blankRange(read, base + pos, pageSize - pos);
   return { end_: pos, closed_: closed, corrupt_: corrupt };
 }
 

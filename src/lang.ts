@@ -1,5 +1,11 @@
 // The few places where JavaScript and Lua (through TypeScriptToLua) differ in meaning, decided once.
-//
+
+/**
+ * Runs of the codec and the query engine never nest deeper than this: small stacks survive.
+ * First in the file: esbuild inlines the constants that open a module with no imports.
+ */
+export const MAX_DEPTH = 32;
+
 // In Lua `null` and `undefined` are both `nil`, so this comparison is true there and false in every
 // JavaScript engine. It is a value, not a build flag, so one compiled core serves both languages.
 export const LUA = (null as unknown) === (undefined as unknown);
@@ -14,9 +20,6 @@ export function isNull(v: unknown): boolean {
   // In JavaScript NULL is null: the build keeps one comparison.
   return LUA ? v === null || v === NULL : v === null;
 }
-
-/** Runs of the codec and the query engine never nest deeper than this: small stacks survive. */
-export const MAX_DEPTH = 32;
 
 /**
  * Whether an object is a plain JSON-like object (not a Date, Map, typed array or class instance).

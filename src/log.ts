@@ -8,11 +8,12 @@
 // tools/build-espruino.ts), since every function defined costs RAM there and memory mode needs none.
 
 import { fill } from "./bytes";
+import { FRAME_HEADER, FRAME_MAX } from "./format";
 import { fromUtf8 } from "./utf8";
 import { decode } from "./codec";
 import { E_FULL, moteError } from "./errors";
 import { blankRange, encodeFrameHeader, Found, FrameHead, ReadFn, scanPage } from "./frame";
-import { align, blank, dataAt, encodePageHeader, P_BAD, P_GOOD, P_OBSOLETE, readPageHeader } from "./page";
+import { align, blank, dataAt, encodePageHeader, P_BAD, P_BLANK, P_GOOD, P_OBSOLETE, readPageHeader } from "./page";
 import { Flash } from "./ports";
 import { Retry } from "./retry";
 
@@ -33,58 +34,59 @@ export interface LogRecord {
 }
 
 export class FlashLog {
-  flash_: Flash;
-  retry_: Retry;
-  P: number;
-  N: number;
-  G: number;
+  // Every field is set by the constructor, through `self` (hence the !).
+  flash_!: Flash;
+  retry_!: Retry;
+  P!: number;
+  N!: number;
+  G!: number;
   /** Offset of the first frame in every page. */
-  D0: number;
-  erases_: number[];
+  D0!: number;
+  erases_!: number[];
   /** Offset where the next frame of a data page goes (P when the page takes no more); D0 for other pages. */
-  used_: number[];
+  used_!: number[];
   /** Bytes of live records in each page (the store keeps this true). */
-  live_: number[];
+  live_!: number[];
   /** Data pages, oldest first; the last is the head. */
-  data_: number[];
+  data_!: number[];
   /** Erased pages with a header, in the order they will be used. */
-  free_: number[];
+  free_!: number[];
   /** The highest sequence number of any page. */
-  seq_: number;
+  seq_!: number;
   /** The id of the next flush. */
-  id_: number;
+  id_!: number;
   /** The highest database time any frame carries. */
-  time: number;
-  corrupt_: number;
-  flushes_: number;
-  gcRuns_: number;
-  programmed_: number;
+  time!: number;
+  corrupt_!: number;
+  flushes_!: number;
+  gcRuns_!: number;
+  programmed_!: number;
   /** Reads, retried. */
-  read_: ReadFn;
+  read_!: ReadFn;
 
   constructor(flash: Flash, retry: Retry) {
-    this.flash_ = flash;
-    this.retry_ = retry;
-    this.P = flash.pageSize;
-    this.N = flash.pageCount;
-    this.G = flash.granularity;
-    this.D0 = dataAt(this.G);
-    this.erases_ = [];
-    this.used_ = [];
-    this.live_ = [];
-    for (let p = 0; p < this.N; p++) {
-      this.erases_.push(0);
-      this.used_.push(this.D0);
-      this.live_.push(0);
+    const self = this;
+    self.flash_ = flash;
+    self.retry_ = retry;
+    self.P = flash.pageSize;
+    self.N = flash.pageCount;
+    self.G = flash.granularity;
+    self.D0 = dataAt(self.G);
+    self.erases_ = [];
+    self.used_ = [];
+    self.live_ = [];
+    for (let p = 0; p < self.N; p++) {
+      self.erases_[p] = self.live_[p] = 0;
+      self.used_[p] = self.D0;
     }
-    this.data_ = [];
-    this.free_ = [];
-    this.seq_ = this.time = this.corrupt_ = this.flushes_ = this.gcRuns_ = this.programmed_ = 0;
-    this.id_ = 1;
+    self.data_ = [];
+    self.free_ = [];
+    self.seq_ = self.time = self.corrupt_ = self.flushes_ = self.gcRuns_ = self.programmed_ = 0;
+    self.id_ = 1;
     const read = function (addr: number, len: number): string {
       return flash.read(addr, len);
     };
-    this.read_ = function (addr: number, len: number): string {
+    self.read_ = function (addr: number, len: number): string {
       return retry.run_("read", read, addr, len);
     };
   }
@@ -116,10 +118,8 @@ export class FlashLog {
     }
     // No page has a header: the region is not an image yet, and the repair below formats it.
     const image = self.seq_ > 0;
-    sortBySeq(good, seqs);
-    for (let i = 0; i < good.length; i++) (blank(read(good[i] * P + D0, 20)) ? self.free_ : self.data_).push(good[i]);
-    // The flush being assembled: its id (0 for none, -1 before the first frame), the index its next
-    // frame must have, and its records.
+    // The flush being assembled: its id (-1 before the first frame), the index its next frame must
+    // have, and its records.
     let id = -1;
     let next = 0;
     let recs: LogRecord[] = [];
@@ -131,20 +131,18 @@ export class FlashLog {
       self.id_ = Math.max(self.id_, f + 1);
       if (f <= applied) return; // a frame written again after a failed program
       if (f !== id) {
-        // A flush starts at frame 0, except at the very start of the log, where garbage collection
-        // may have erased its first frames after copying their live records.
-        if (index !== 0 && id >= 0) {
-          id = 0;
-          return;
-        }
+        // Another flush abandons the one being assembled. It starts at frame 0, except at the very
+        // start of the log, where garbage collection may have erased its first frames after
+        // copying their live records.
+        next = id < 0 ? index : 0;
         id = f;
-        next = index;
         recs = [];
       }
       if (index !== next || !ok) {
-        // A gap: frames are missing, so the flush is not whole. A damaged frame with the expected
-        // index may still be followed by the same frame written again.
-        if (index > next) id = 0;
+        // A gap: frames are missing, so the flush is not whole and nothing more of it is taken
+        // (next -1 matches no frame). A damaged frame with the expected index may still be
+        // followed by the same frame written again.
+        if (index > next) next = -1;
         return;
       }
       for (let i = 0; i < found.length; i++) {
@@ -158,20 +156,27 @@ export class FlashLog {
         apply(recs);
       }
     };
-    for (let i = 0; i < self.data_.length; i++) {
-      const p = self.data_[i];
-      const s = scanPage(read, p * P, D0, P, self.G, onFrame);
-      self.corrupt_ += s.corrupt_;
-      self.used_[p] = s.closed_ ? P : s.end_;
+    // Good pages in sequence order: those whose first frame slot is erased are free, the others
+    // hold the log, read in that order.
+    sortBySeq(good, seqs);
+    for (let i = 0; i < good.length; i++) {
+      const p = good[i];
+      if (blank(read(p * P + D0, FRAME_HEADER))) self.free_.push(p);
+      else {
+        self.data_.push(p);
+        const s = scanPage(read, p * P, D0, P, self.G, onFrame);
+        self.corrupt_ += s.corrupt_;
+        self.used_[p] = s.closed_ ? P : s.end_;
+      }
     }
-    // Pages a cut (or damage) left unusable: erase them and give them a header, after every other
-    // page. The erase count of a page whose header was lost is taken as the highest known.
+    // Pages a cut (or damage) left unusable: erase them (a blank one only if some byte is not
+    // 0xFF) and give them a header, after every other page. An obsolete page's erase may have
+    // begun before the cut: it wore the page, so it counts. The erase count of a page whose
+    // header was lost is taken as the highest known.
     for (let p = 0; p < N; p++) {
       const st = states[p];
-      // An obsolete page's erase may have begun before the cut: it wore the page, so it counts.
-      if (st === P_OBSOLETE) self.renew_(p, self.erases_[p] + 1, true);
       if (st === P_BAD && image) self.corrupt_++;
-      if (st < P_OBSOLETE) self.renew_(p, maxErases, st === P_BAD || !blankRange(read, p * P, P));
+      if (st !== P_GOOD) self.renew_(p, st === P_OBSOLETE ? self.erases_[p] + 1 : maxErases, st !== P_BLANK || !blankRange(read, p * P, P));
     }
   }
 
@@ -203,77 +208,72 @@ export class FlashLog {
    * With `plan`, write nothing and return one entry for each erased page the flush would take:
    * both pack frames the same way, as many records as fit the page and a frame's 64 KB.
    * A program that fails is never tried again over the same bytes: the frame goes to a new page.
+   * The next page is the first erased one (one is the spare, for garbage collection only), erased
+   * again unless it is erased.
    */
   write_(recs: string[], time: number, gc: boolean, plan?: boolean): number[] {
     const self = this;
     const P = self.P;
     const n = recs.length;
     const data = self.data_;
+    const free = self.free_;
     const used = self.used_;
     const out: number[] = [];
     const id = plan ? 0 : self.id_++;
-    let h = data.length > 0 ? data[data.length - 1] : -1;
-    let pos = h < 0 ? P : used[h];
+    // The head page, and where its next frame goes (no head: a page must be taken).
+    let h = data[data.length - 1];
+    let pos = h === undefined ? P : used[h];
     let i = 0;
     let index = 0;
     let fails = 0;
     let start = 0;
     while (index === 0 || i < n) {
-      if (pos + 20 + (i < n ? recs[i].length : 0) > P) {
+      if (pos + FRAME_HEADER + (i < n ? recs[i].length : 0) > P) {
         if (plan) out.push(0);
-        else h = self.take_(gc);
+        else {
+          if (free.length <= (gc ? 0 : 1)) throw flashFull();
+          h = free.shift() as number;
+          if (!blankRange(self.read_, h * P + self.D0, P - self.D0)) {
+            self.renew_(h, self.erases_[h], true);
+            free.pop();
+          }
+          data.push(h);
+        }
         pos = self.D0;
       }
       let j = i;
       let len = 0;
-      while (j < n && pos + 20 + len + recs[j].length <= P && len + recs[j].length <= 65535) len += recs[j++].length;
-      const end = align(pos + 20 + len, self.G);
-      let err: unknown = undefined;
+      const room = Math.min(P - pos - FRAME_HEADER, FRAME_MAX);
+      while (j < n && len + recs[j].length <= room) len += recs[j++].length;
+      let end = align(pos + FRAME_HEADER + len, self.G);
+      let done = true;
       if (!plan) {
         let f = encodeFrameHeader(j === n, index, j - i, len, id, Math.floor(time));
-        for (let k = i; k < j; k++) f += recs[k];
+        for (let k = i; k < j; k++) {
+          out.push(h * P + pos + f.length);
+          f += recs[k];
+        }
         f += fill(255, end - pos - f.length);
         try {
           self.flash_.program(h * P + pos, f);
-        } catch (e) {
-          err = e;
-        }
-        if (err === undefined) {
           self.programmed_ += f.length;
-          used[h] = end;
-          let a = h * P + pos + 20;
-          for (let k = i; k < j; k++) {
-            out.push(a);
-            a += recs[k].length;
-          }
-        } else {
+        } catch (e) {
           // The page may now hold part of this frame: append nothing more there, write it again elsewhere.
-          used[h] = pos = P;
-          start = self.retry_.again_(++fails, start, "program", err);
+          out.splice(i);
+          end = P;
+          done = false;
+          start = self.retry_.again_(++fails, start, "program", e);
         }
+        used[h] = end;
       }
-      if (err === undefined) {
-        pos = end;
+      pos = end;
+      if (done) {
         i = j;
         index++;
       }
     }
     if (!plan && !gc) self.flushes_++;
     return out;
-  }
-
-  /** Make the next erased page the head (one is the spare, for garbage collection only); erase it again unless it is erased. */
-  private take_(gc: boolean): number {
-    const self = this;
-    const free = self.free_;
-    if (free.length <= (gc ? 0 : 1)) throw flashFull();
-    const p = free.shift() as number;
-    if (!blankRange(self.read_, p * self.P + self.D0, self.P - self.D0)) {
-      self.renew_(p, self.erases_[p], true);
-      free.pop();
-    }
-    self.data_.push(p);
-    return p;
   }
 }
 

@@ -1,37 +1,50 @@
 // MoteDB: the database. It keeps an ordered index of records (a B-tree that counts its bytes),
 // a heap of expiry times, and a RAM budget that no write may pass. Every public call checks its
 // input completely before it changes anything, so a rejected call leaves the database as it was.
+//
+// The constructor makes the database: its state is the constructor's local variables, and its
+// methods are functions over them (a local is shorter than an object's field in the Espruino
+// bundle, and costs no lookup). The methods are the database's own properties, typed below; their
+// `this: MoteDB` gives them Lua's `self` too (db:put(...)), though none of them uses it.
 
 import { decode, encode, Encoded } from "./codec";
 import { BTree, SLOT_BYTES } from "./btree";
 import { E_ARG, E_BUDGET, E_CLOSED, E_VALUE, moteError } from "./errors";
-import { EVENTS, Listener } from "./events";
-import { checkKey } from "./keys";
+import {
+  CLOSE,
+  ERROR,
+  EVENTS,
+  EXPIRE,
+  FLUSH,
+  HOUSEKEEPING,
+  IN_BACKGROUND,
+  Listener,
+  N_EXPIRED,
+  N_FLUSHES,
+  ON_CALL,
+  OP_CLEANUP,
+  OP_COUNT,
+  OP_DELETE,
+  OP_DELETE_BATCH,
+  OP_FLUSH,
+  OP_GET,
+  OP_HAS,
+  OP_KEYS,
+  OP_PURGE,
+  OP_PUT,
+  OP_PUT_BATCH,
+  OP_QUERY,
+  OPS,
+  WRITE,
+} from "./events";
+import { ALWAYS, HEAP_ENTRY_BYTES, IF_MOSTLY_STALE, IF_STALE, popRoot, sift } from "./heap";
+import { autoKey, autoSeq, checkKey } from "./keys";
 import { isNull } from "./lang";
-import { MoteOptions, settle, Settings } from "./options";
+import { MoteOptions, settle } from "./options";
 import { currentPlatform, Flash, Scheduler } from "./ports";
 import { compileQuery } from "./query";
 import { rec, Rec, recBytes } from "./record";
-import { FlashStats, Store } from "./store";
-
-/** Generated keys are 9 of these digits (base 36): ids 0 .. 36^9, about 1e14. */
-const DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz";
-
-/** The generated key of sequence number n: 9 base-36 digits, so that lexical order is numeric order. */
-function autoKey(n: number): string {
-  let k = "";
-  for (let i = 0; i < 9; i++) {
-    k = DIGITS.charAt(n % 36) + k;
-    n = Math.floor(n / 36);
-  }
-  return k;
-}
-
-/** One change to apply: a record to store under a key, or undefined to delete the key. */
-interface Change {
-  k: string;
-  r: Rec | undefined;
-}
+import { FlashStats, openStore, Store } from "./store";
 
 export interface Stats {
   ops: Record<string, number>;
@@ -45,104 +58,491 @@ export interface Stats {
   flash?: FlashStats;
 }
 
-/**
- * The operations stats().ops counts, in the order of their counters (n_, indexed by these numbers
- * in the code: put 0 ... flush 11; then records expired 12, flushes 13).
- */
-const OPS = "put,get,has,delete,purge,putBatch,deleteBatch,query,count,keys,cleanup,flush".split(",");
-
 export class MoteDB {
-  private o_!: Settings;
-  /** The index: every live record (and expired ones not yet removed) by key. */
-  private tree_!: BTree<Rec>;
   /**
-   * The TTL heap, a binary min-heap in two parallel arrays (on Espruino every object costs
-   * variables): expiry times and their keys. Overwrites and deletes do not search it; their entries
-   * stay, and are recognised as stale when they surface (the record's expiry differs). When stale
-   * entries outnumber live ones it is rebuilt (heap_()), so it never holds more than twice what it must.
+   * put(data, ttl?, tags?, key?) stores a document under a generated key and returns the key;
+   * put(key, data, ttl?, tags?) stores it under `key`. A TTL is in seconds (0 or none: forever).
    */
-  private at_!: number[];
-  private atKey_!: string[];
-  /** Live records with an expiry: the heap holds these and stale entries. */
-  private ttl_!: number;
+  declare put: (this: MoteDB, a: unknown, b?: unknown, c?: unknown, d?: unknown) => string;
   /**
-   * The next generated key's sequence number. Generated keys are short, unique and sort in
-   * insertion order: the number starts at the clock's seconds times 1000 (so keys made after a
-   * restart sort after older ones even when the counter was lost) and only ever grows.
+   * Store many documents, all or nothing. An item is a document (generated key) or a
+   * [key, document] pair. `ttls` is one TTL for all or an array of one per item; `tags` is one
+   * tag list for all or an array of one list per item. Returns the keys in item order.
    */
-  private seq_!: number;
-  /** The listeners of each event, in the order of EVENTS (emit_() takes the index: expire 0, flush 1, write 2, error 3, close 4). */
-  private ev_!: Listener[][];
-  private timers_!: unknown[];
-  private closed_?: boolean;
-  /** The database's clock: the highest time the clock port has shown (see time_()). */
-  private t_!: number;
-  private budget_!: number;
-  /** How many times each operation ran (OPS), then records expired and flushes. */
-  private n_!: number[];
-  /** Flash mode: the write buffer, the flash log and the value cache (undefined in memory mode). */
-  private store_: Store | undefined;
-  /** Keys whose record failed its CRC during a walk of the index: dropped after the walk. */
-  private lost_!: string[];
+  declare putBatch: (this: MoteDB, items: unknown, ttls?: unknown, tags?: unknown) => string[];
+  /** Delete a key (true when it held a live record); remove({ purge: true }) empties the database. */
+  declare remove: (this: MoteDB, key: unknown) => boolean;
+  declare delete: (this: MoteDB, key: unknown) => boolean;
+  /** Delete many keys, all or nothing: one invalid key rejects the batch. Returns how many were live. */
+  declare deleteBatch: (this: MoteDB, keys: unknown) => number;
+  /** Remove every record. */
+  declare purge: (this: MoteDB) => void;
+  /** The document stored under key, or undefined. */
+  declare get: (this: MoteDB, key: unknown) => unknown;
+  declare has: (this: MoteDB, key: unknown) => boolean;
+  /** The documents that match q, in key order. */
+  declare query: (this: MoteDB, q?: unknown) => unknown[];
+  /** The keys of the records that match q (all records when q is absent), in key order. */
+  declare keys: (this: MoteDB, q?: unknown) => string[];
+  /** How many records match q (all live records when q is absent). */
+  declare count: (this: MoteDB, q?: unknown) => number;
+  /** Remove expired records now; returns how many. (The background check does this too.) */
+  declare cleanup: (this: MoteDB) => number;
+  /** Write buffered changes to flash now (flash mode); on('write') tells when they are there. */
+  declare flush: (this: MoteDB) => void;
+  /** Flush, stop every timer, and refuse further calls with E_CLOSED. Closing twice is harmless. */
+  declare close: (this: MoteDB) => void;
+  declare stats: (this: MoteDB) => Stats;
+  declare on: (this: MoteDB, event: string, fn: Listener) => void;
+  declare off: (this: MoteDB, event: string, fn: Listener) => void;
+  /** The TTL heap (heap.ts): expiry times, and their keys. Fields, unlike the rest of the state: tests look at them. */
+  declare at_: number[];
+  declare atKey_: string[];
 
   constructor(options?: MoteOptions) {
+    const db = this;
     const o = settle(options);
-    const self = this;
+    /** The index: every live record (and expired ones not yet removed) by key. */
     const tree = new BTree<Rec>(Math.floor(o.btreePagesize / SLOT_BYTES), recBytes);
     const m = o.memory;
     const sch = o.scheduler;
-    self.o_ = o;
-    self.tree_ = tree;
-    self.heap_(2);
-    self.seq_ = 0;
-    self.ev_ = [[], [], [], [], []];
-    self.t_ = -Infinity;
-    self.n_ = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    self.budget_ = Math.floor((m.free() * o.ramPercentage) / 100 / (m.scale ?? 1));
-    self.lost_ = [];
+    const budget = Math.floor((m.free() * o.ramPercentage) / 100 / (m.scale ?? 1));
+    /** The listeners of each event, in the order of EVENTS. */
+    const ev: Listener[][] = [[], [], [], [], []];
+    /** How many times each operation ran (OPS), then records expired and flushes (events.ts). */
+    const n = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    /** Live records with an expiry: the heap holds these and stale entries. */
+    let ttl = 0;
+    /** The next generated key's sequence number (keys.ts). */
+    let seq = 0;
+    /** The database's clock: the highest time the clock port has shown (see time()). */
+    let t = -Infinity;
+    let closed = false;
+    /** Flash mode: the write buffer, the flash log and the value cache (undefined in memory mode). */
+    let store: Store | undefined = undefined;
+
+    /** Count operation op; refuse it when closed. */
+    function open(op: number): void {
+      if (closed) throw moteError(E_CLOSED, "closed");
+      n[op]++;
+    }
+
+    /**
+     * The database's time, in seconds: the highest reading the clock port has given. A clock that
+     * jumps back (an RTC reset at boot) freezes this time until the clock passes it again, so records
+     * are never resurrected and never expire early; they outlive their TTL by at most the jump.
+     */
+    function time(): number {
+      t = Math.max(t, o.clock.now());
+      return t;
+    }
+
+    /** The listeners of an event, named from outside: only names in EVENTS, so never a prototype's. */
+    function listeners(name: unknown): Listener[] {
+      const i = EVENTS.indexOf(name as string);
+      if (i < 0) throw moteError(E_ARG, "unknown event " + String(name));
+      return ev[i];
+    }
+
+    /** Call the listeners of event i. One that throws does not stop the others; it is reported as an 'error'. */
+    function emit(i: number, a?: unknown): void {
+      const l = ev[i].slice();
+      for (let j = 0; j < l.length; j++) {
+        try {
+          l[j](a);
+        } catch (e) {
+          if (i !== ERROR) emit(ERROR, e);
+        }
+      }
+    }
+
+    /** Bytes the database holds in RAM, as the budget counts them; with changes (keys get recs), what it would hold after them. */
+    function used(keys?: string[], recs?: (Rec | undefined)[]): number {
+      let size = tree.size_;
+      let entries = tree.entryBytes_;
+      let heap = db.at_.length;
+      for (let i = 0; keys && i < keys.length; i++) {
+        const k = keys[i];
+        const r = (recs as (Rec | undefined)[])[i];
+        const old = tree.get_(k);
+        if (old) {
+          size--;
+          entries -= recBytes(k, old);
+        }
+        if (r) {
+          size++;
+          entries += recBytes(k, r);
+          if (r.x > 0) heap++;
+        }
+      }
+      // In flash mode, the values cached (store.ts) count too.
+      return tree.bytesAt_(size, entries) + heap * HEAP_ENTRY_BYTES + (store ? store.cached_() : 0);
+    }
+
+    /** Rebuild the TTL heap from the records that expire, dropping its stale entries, `when` (heap.ts) says. */
+    function rebuild(when: number): void {
+      if (when === ALWAYS || db.at_.length > (when === IF_STALE ? ttl : 2 * ttl + 64)) {
+        const A: number[] = [];
+        const K: string[] = [];
+        tree.each_(function (k: string, r: Rec) {
+          if (r.x > 0) sift(A, K, r.x, k, A.length);
+        });
+        db.at_ = A;
+        db.atKey_ = K;
+        ttl = A.length;
+      }
+    }
+
+    /** Drop k's record from the index: it expired, or its bytes on flash are lost. */
+    function forget(k: string): void {
+      const r = tree.remove_(k) as Rec;
+      if (r.x > 0) ttl--;
+      if (store) store.dropped_(k, r);
+    }
+
+    /**
+     * Remove every record whose expiry has come: O(k log n) for k expired records, never a scan.
+     * Heap entries whose record was since overwritten or deleted are stale and just dropped.
+     */
+    function expire(): number {
+      const now = time();
+      let count = 0;
+      // The heap is read afresh each time round: an 'expire' listener may write, and so rebuild it.
+      while (db.at_.length > 0 && db.at_[0] <= now) {
+        const at = db.at_[0];
+        const k = db.atKey_[0];
+        popRoot(db.at_, db.atKey_);
+        const r = tree.get_(k);
+        if (r && r.x === at) {
+          forget(k);
+          n[N_EXPIRED]++;
+          count++;
+          emit(EXPIRE, k);
+        }
+      }
+      rebuild(IF_MOSTLY_STALE);
+      return count;
+    }
+
+    /**
+     * Flush, and work in the background (`why`: events.ts). In flash mode: expire what is due, write
+     * the buffer as one flush, collect garbage when erased pages run low (and, housekeeping, when
+     * the oldest page is mostly garbage). In the background a failure is reported as an 'error'
+     * event instead of thrown into a timer.
+     */
+    function tick(why: number): void {
+      if (closed) return;
+      try {
+        if (why > 0 || store) expire();
+        if (why === HOUSEKEEPING) rebuild(IF_STALE);
+        if (store) {
+          const flushed = store.flush_(time());
+          if (flushed > 0) {
+            n[N_FLUSHES]++;
+            emit(FLUSH, flushed);
+            emit(WRITE, flushed);
+          }
+          store.tidy_(time(), why === HOUSEKEEPING);
+        }
+      } catch (e) {
+        if (why === ON_CALL) throw e;
+        emit(ERROR, e);
+      }
+    }
+
+    /** Check the key and expire what is due: the record of key, or undefined. */
+    function find(op: number, key: unknown): Rec | undefined {
+      open(op);
+      const k = checkKey(key, o.maxKeyLength);
+      expire();
+      return tree.get_(k);
+    }
+
+    /**
+     * The canonical bytes of k's document: from RAM, or from flash (and cached). Undefined when its
+     * bytes on flash turned out damaged (stats().flash.corrupt counts them): the caller then forgets
+     * the record, and the key reads as absent for the rest of the session. At the next open, recovery
+     * drops the whole flush that held the record (flushes are all or nothing), so its other keys
+     * return to older versions.
+     */
+    function bytesOf(k: string, r: Rec): string | undefined {
+      return r.v !== undefined ? r.v : (store as Store).value_(k, r, budget - used());
+    }
+
+    /** query (the documents), keys and count (the keys): of the records that match q, in key order, within its $skip and $limit. */
+    function list(op: number, q: unknown): unknown[] {
+      open(op);
+      const c = compileQuery(q);
+      const all = q === undefined;
+      const out: unknown[] = [];
+      const lost: string[] = [];
+      let skip = c.skip_;
+      let left = c.limit_;
+      expire();
+      if (left > 0) {
+        tree.each_(function (k: string, r: Rec) {
+          // A query reads the document in its bytes; only what it returns is decoded. The keys (and
+          // the count) of every record need no bytes.
+          const b = all && op !== OP_QUERY ? "" : bytesOf(k, r);
+          if (b === undefined) lost.push(k);
+          else if (all || c.test_(new Encoded(b, 0), r.g)) {
+            if (skip > 0) skip--;
+            else {
+              out.push(op === OP_QUERY ? decode(b) : k);
+              left--;
+            }
+          }
+          return left > 0;
+        });
+      }
+      // The index must not change during the walk: lost records go after it.
+      for (let i = 0; i < lost.length; i++) forget(lost[i]);
+      return out;
+    }
+
+    /**
+     * The one way records change: every item is checked before anything changes. put: items holds
+     * the document, `key` its key (undefined or null: a generated one); putBatch: the items, and
+     * ttls and tags may be arrays of one per item. Returns the keys in item order. delete and
+     * deleteBatch: items holds the keys, of which those that hold a live record are deleted.
+     * Returns how many.
+     */
+    function write(op: number, items: unknown, ttls?: unknown, tags?: unknown, key?: unknown): string[] | number {
+      open(op);
+      if (!Array.isArray(items)) throw moteError(E_ARG, OPS[op] + ": not an array");
+      const batch = op === OP_PUT_BATCH;
+      const del = op === OP_DELETE || op === OP_DELETE_BATCH;
+      const count = items.length;
+      const perTtl = batch && Array.isArray(ttls);
+      const perTags = batch && Array.isArray(tags) && tags.length > 0 && typeof tags[0] !== "string";
+      if ((perTtl && (ttls as unknown[]).length !== count) || (perTags && (tags as unknown[]).length !== count)) {
+        throw moteError(E_ARG, "ttls, tags: one per item");
+      }
+      const max = o.maxKeyLength;
+      if (del) {
+        // Every key is checked first; then expired records go, and only live ones are deleted.
+        for (let i = 0; i < count; i++) checkKey(items[i], max);
+        expire();
+      }
+      const now = time();
+      // The changes to make, one for each key at most: keys[i] gets recs[i] (undefined: deleted).
+      const keys: string[] = [];
+      const recs: (Rec | undefined)[] = [];
+      /** "#" + key: 1 + the key's index in keys. */
+      const seen: Record<string, number> = {};
+      const out: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const item = items[i];
+        const pair = batch && Array.isArray(item) && item.length === 2 && typeof item[0] === "string";
+        let r: Rec | undefined = undefined;
+        if (!del) {
+          // The document with its TTL and tags, checked and encoded into a record.
+          const life = perTtl ? (ttls as unknown[])[i] : ttls;
+          const tg = perTags ? (tags as unknown[])[i] : tags;
+          // NaN (not a number, not above 0) and Infinity fail the test as well as expiries past
+          // 4294967295, the latest the flash format can hold (seconds, unsigned 32-bit).
+          const x = life === undefined || isNull(life) || life === 0 ? 0 : typeof life === "number" && life > 0 ? Math.ceil(now + life) : NaN;
+          if (!(x <= 4294967295)) throw moteError(E_VALUE, "ttl: seconds > 0, to 2106");
+          let g: string[] | undefined = undefined;
+          if (tg !== undefined && !isNull(tg)) {
+            // A copy (not an array: as bad as an array holding a tag that is no string).
+            g = (Array.isArray(tg) ? tg : [0]).slice() as string[];
+            for (let j = 0; j < g.length; j++) if (typeof g[j] !== "string" || g[j] === "") throw moteError(E_VALUE, "tags: non-empty strings");
+          }
+          const v = encode(pair ? item[1] : item, o.maxValueSize);
+          r = rec(v, x, g, -1, v.length, 0);
+        }
+        const given = del ? item : pair ? item[0] : batch ? undefined : key;
+        let k = "";
+        if (given === undefined || given === null) {
+          // A generated key no record has, nor an earlier item of the batch.
+          do {
+            const q = Math.max(seq, Math.floor(now) * 1000);
+            seq = q + 1;
+            k = autoKey(q);
+          } while (tree.get_(k) || seen["#" + k]);
+        } else k = checkKey(given, max);
+        // A key twice in one batch: the later item wins, as if they had been put in turn.
+        // (A delete is a change only of a live record.)
+        let c = seen["#" + k];
+        if (!c && (r || tree.get_(k))) c = seen["#" + k] = keys.push(k);
+        if (c) recs[c - 1] = r;
+        out.push(k);
+      }
+      if (del && keys.length === 0) return 0;
+      // Apply the changes all together, or none of them: flash room (flash mode) and the RAM budget
+      // are checked first, and nothing below can fail halfway. A write that frees bytes always fits
+      // the budget; one that adds them must fit it. When either does not, make room and look again:
+      // first expired records, stale heap entries and cached values go; then the buffer is flushed
+      // (buffered deletes and overwrites free flash only once flushed; flushed values become cached
+      // ones, which go too). The last look, with nothing left to try, throws.
+      if (store) expire();
+      for (let pass = 0; ; pass++) {
+        const last = pass > 1 || (pass > 0 && !(store && store.pending_() > 0));
+        const need = used(keys, recs);
+        if ((!store || store.admit_(keys, recs, last)) && need <= Math.max(used(), budget)) break;
+        if (last) throw moteError(E_BUDGET, "would use " + need + " of " + budget + " bytes: delete records or raise ramPercentage");
+        if (pass > 0) tick(ON_CALL);
+        else {
+          expire();
+          rebuild(IF_STALE);
+        }
+        if (store) store.trim_(0);
+      }
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        const r = recs[i];
+        const old = tree.set_(k, r);
+        if (store) store.changed_(k, old, r);
+        if (old && old.x > 0) ttl--;
+        if (r && r.x > 0) {
+          ttl++;
+          sift(db.at_, db.atKey_, r.x, k, db.at_.length);
+          rebuild(IF_MOSTLY_STALE);
+        }
+      }
+      // The write is done in RAM: a flush that fails now keeps the buffer and reports an 'error'.
+      if (store && store.wrote_()) tick(IN_BACKGROUND);
+      return del ? keys.length : out;
+    }
+
+    // ---- the methods ------------------------------------------------------------------------
+
+    db.put = function (a: unknown, b?: unknown, c?: unknown, d?: unknown): string {
+      // A string first: put(key, data, ttl?, tags?).
+      return ((typeof a === "string" ? write(OP_PUT, [b], c, d, a) : write(OP_PUT, [a], b, c, d)) as string[])[0];
+    };
+    db.putBatch = function (items: unknown, ttls?: unknown, tags?: unknown): string[] {
+      return write(OP_PUT_BATCH, items, ttls, tags) as string[];
+    };
+    db.purge = function (): void {
+      open(OP_PURGE);
+      if (store) {
+        store.purge_(time());
+        emit(WRITE, 1);
+      }
+      tree.clear_();
+      rebuild(ALWAYS);
+    };
+    // delete() is remove() under its other name (Espruino cannot parse a class method named delete).
+    db.remove = db.delete = function (k: unknown): boolean {
+      if (k !== null && typeof k === "object" && (k as { purge?: unknown }).purge === true) {
+        const had = tree.size_ > 0;
+        db.purge();
+        return had;
+      }
+      return (write(OP_DELETE, [k]) as number) > 0;
+    };
+    db.deleteBatch = function (keys: unknown): number {
+      return write(OP_DELETE_BATCH, keys) as number;
+    };
+    db.get = function (key: unknown): unknown {
+      const r = find(OP_GET, key);
+      if (!r) return undefined;
+      const b = bytesOf(key as string, r);
+      if (b !== undefined) return decode(b);
+      forget(key as string);
+      return undefined;
+    };
+    db.has = function (key: unknown): boolean {
+      return !!find(OP_HAS, key);
+    };
+    db.query = function (q?: unknown): unknown[] {
+      return list(OP_QUERY, q);
+    };
+    db.keys = function (q?: unknown): string[] {
+      return list(OP_KEYS, q) as string[];
+    };
+    db.count = function (q?: unknown): number {
+      if (q !== undefined) return list(OP_COUNT, q).length;
+      open(OP_COUNT);
+      expire();
+      return tree.size_;
+    };
+    db.cleanup = function (): number {
+      open(OP_CLEANUP);
+      return expire();
+    };
+    db.flush = function (): void {
+      open(OP_FLUSH);
+      tick(ON_CALL);
+    };
+    db.close = function (): void {
+      if (closed) return;
+      db.flush();
+      for (let i = 0; i < timers.length; i++) (sch as Scheduler).cancel(timers[i]);
+      closed = true;
+      emit(CLOSE);
+    };
+    db.stats = function (): Stats {
+      const ops: Record<string, number> = {};
+      for (let i = 0; i < OPS.length; i++) ops[OPS[i]] = n[i];
+      const st: Stats = {
+        ops: ops,
+        expired: n[N_EXPIRED],
+        flushes: n[N_FLUSHES],
+        records: tree.size_,
+        budgetBytes: budget,
+        usedBytes: used(),
+        mode: store ? "flash" : "memory",
+      };
+      if (store) st.flash = store.stats_();
+      return st;
+    };
+    db.on = function (event: string, fn: Listener): void {
+      if (typeof fn !== "function") throw moteError(E_ARG, "listener: not a function");
+      listeners(event).push(fn);
+    };
+    db.off = function (event: string, fn: Listener): void {
+      const l = listeners(event);
+      const i = l.indexOf(fn);
+      if (i >= 0) l.splice(i, 1);
+    };
+
+    // ---- opening ------------------------------------------------------------------------------
+
+    rebuild(ALWAYS);
     if (!o.inMemory) {
       // Flash mode: rebuild the index from the log, resume the clock, drop what expired (not
       // counted in stats().expired), and make new keys sort after the generated ones found.
-      const s = new Store(o.flash as Flash, o, tree, self.budget_);
-      self.store_ = s;
-      self.t_ = s.open_();
-      self.heap_(2);
-      self.expire_();
-      self.n_[12] = 0;
+      store = openStore(o.flash as Flash, o, tree, budget);
+      t = store.open_();
+      rebuild(ALWAYS);
+      expire();
+      n[N_EXPIRED] = 0;
       tree.each_(function (k: string) {
-        // A key of the generated form is one that autoKey() gives back from its digits.
-        let n = 0;
-        for (let i = 0; i < k.length; i++) n = n * 36 + DIGITS.indexOf(k.charAt(i));
-        if (k.length === 9 && n >= self.seq_ && autoKey(n) === k) self.seq_ = n + 1;
+        seq = Math.max(seq, autoSeq(k) + 1);
       });
     }
-    self.timers_ = sch
+    const timers = sch
       ? [
           sch.every(o.ttlCheckInterval, function () {
-            self.tick_(1);
+            tick(IN_BACKGROUND);
           }),
           sch.every(o.cleanupInterval, function () {
-            self.tick_(2);
+            tick(HOUSEKEEPING);
           }),
         ]
       : [];
     // The platform may flush open databases when it stops (Espruino's E.on('kill')).
     const opened = currentPlatform().opened;
-    if (opened) opened(self);
+    if (opened) opened(db);
   }
 
   /** Open a database, call fn(db), and close it afterwards, even when fn throws or its Promise rejects. */
   static open<T>(options: MoteOptions | undefined, fn: (db: MoteDB) => T): T {
     const db = new MoteDB(options);
-    let r: T | undefined = undefined;
-    let later = false;
+    let r: T;
     try {
       r = fn(db);
-      later = typeof r === "object" && r !== null && typeof (r as { then?: unknown }).then === "function";
-    } finally {
-      if (!later) db.close();
+    } catch (e) {
+      db.close();
+      throw e;
     }
-    if (!later) return r as T;
+    if (typeof r !== "object" || r === null || typeof (r as { then?: unknown }).then !== "function") {
+      db.close();
+      return r;
+    }
     return (r as unknown as Promise<unknown>).then(
       function (v: unknown) {
         db.close();
@@ -154,493 +554,4 @@ export class MoteDB {
       },
     ) as unknown as T;
   }
-
-  // ---- writes -------------------------------------------------------------------------------
-
-  /**
-   * put(data, ttl?, tags?, key?) stores a document under a generated key and returns the key;
-   * put(key, data, ttl?, tags?) stores it under `key`. A TTL is in seconds (0 or none: forever).
-   */
-  put(a: unknown, b?: unknown, c?: unknown, d?: unknown): string {
-    const keyed = typeof a === "string";
-    return (this.write_(0, [keyed ? b : a], keyed ? c : b, keyed ? d : c, keyed ? a : d) as string[])[0];
-  }
-
-  /**
-   * Store many documents, all or nothing. An item is a document (generated key) or a
-   * [key, document] pair. `ttls` is one TTL for all or an array of one per item; `tags` is one
-   * tag list for all or an array of one list per item. Returns the keys in item order.
-   */
-  putBatch(items: unknown, ttls?: unknown, tags?: unknown): string[] {
-    return this.write_(5, items, ttls, tags) as string[];
-  }
-
-  /** Delete a key (true when it held a live record); remove({ purge: true }) empties the database. Also named delete(). */
-  remove(key: unknown): boolean {
-    if (key !== null && typeof key === "object" && (key as { purge?: unknown }).purge === true) {
-      const had = this.tree_.size_ > 0;
-      this.purge();
-      return had;
-    }
-    return (this.write_(3, [key]) as number) > 0;
-  }
-
-  /** Delete many keys, all or nothing: one invalid key rejects the batch. Returns how many were live. */
-  deleteBatch(keys: unknown): number {
-    return this.write_(6, keys) as number;
-  }
-
-  /**
-   * The one way records change: every item is checked before anything changes. put (op 0): items
-   * holds the document, `key` its key (undefined or null: a generated one); putBatch (5): the
-   * items, and ttls and tags may be arrays of one per item. Returns the keys in item order.
-   * delete and deleteBatch (3, 6): items holds the keys, of which those that hold a live record
-   * are deleted. Returns how many.
-   */
-  private write_(op: number, items: unknown, ttls?: unknown, tags?: unknown, key?: unknown): string[] | number {
-    this.open_(op);
-    if (!Array.isArray(items)) throw moteError(E_ARG, OPS[op] + ": not an array");
-    const batch = op === 5;
-    const del = op === 3 || op === 6;
-    const n = items.length;
-    const perTtl = batch && Array.isArray(ttls);
-    const perTags = batch && Array.isArray(tags) && tags.length > 0 && typeof tags[0] !== "string";
-    if ((perTtl && (ttls as unknown[]).length !== n) || (perTags && (tags as unknown[]).length !== n)) {
-      throw moteError(E_ARG, "ttls, tags: one per item");
-    }
-    const max = this.o_.maxKeyLength;
-    if (del) {
-      // Every key is checked first; then expired records go, and only live ones are deleted.
-      for (let i = 0; i < n; i++) checkKey(items[i], max);
-      this.expire_();
-    }
-    const now = this.time_();
-    const tree = this.tree_;
-    const changes: Change[] = [];
-    const seen: Record<string, Change> = {};
-    const out: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const item = items[i];
-      const pair = batch && Array.isArray(item) && item.length === 2 && typeof item[0] === "string";
-      let r: Rec | undefined = undefined;
-      if (!del) {
-        // The document with its TTL and tags, checked and encoded into a record.
-        const ttl = perTtl ? (ttls as unknown[])[i] : ttls;
-        const tg = perTags ? (tags as unknown[])[i] : tags;
-        let x = 0;
-        if (ttl !== undefined && !isNull(ttl) && ttl !== 0) {
-          // NaN (not a number, not above 0) and Infinity fail the test as well as expiries past 2106.
-          x = typeof ttl === "number" && ttl > 0 ? Math.ceil(now + ttl) : NaN;
-          // 4294967295: the latest expiry the flash format can hold (seconds, unsigned 32-bit).
-          if (!(x <= 4294967295)) throw moteError(E_VALUE, "ttl: seconds > 0, to 2106");
-        }
-        let g: string[] | undefined = undefined;
-        if (tg !== undefined && !isNull(tg)) {
-          // A copy (not an array: as bad as an array holding a tag that is no string).
-          g = (Array.isArray(tg) ? tg : [0]).slice() as string[];
-          for (let j = 0; j < g.length; j++) if (typeof g[j] !== "string" || g[j] === "") throw moteError(E_VALUE, "tags: non-empty strings");
-        }
-        const v = encode(pair ? item[1] : item, this.o_.maxValueSize);
-        r = rec(v, x, g, -1, v.length, 0);
-      }
-      const given = del ? item : pair ? item[0] : batch ? undefined : key;
-      const made = given === undefined || given === null;
-      let k = made ? "" : checkKey(given, max);
-      // A generated key no record has, nor an earlier item of the batch.
-      while (k === "" || (made && (tree.get_(k) || seen["#" + k]))) {
-        const q = Math.max(this.seq_, Math.floor(now) * 1000);
-        this.seq_ = q + 1;
-        k = autoKey(q);
-      }
-      // A key twice in one batch: the later item wins, as if they had been put in turn.
-      // (A delete is a change only of a live record.)
-      let c = seen["#" + k];
-      if (!c && (r || tree.get_(k))) {
-        c = { k: k, r: r };
-        seen["#" + k] = c;
-        changes.push(c);
-      }
-      if (c) c.r = r;
-      out.push(k);
-    }
-    if (del && changes.length === 0) return 0;
-    // Apply the changes (one for each key at most) all together, or none of them: the budget is
-    // checked first (after removing expired records, which may make room), and nothing below can
-    // fail halfway.
-    const s = this.store_;
-    if (s) {
-      this.expire_();
-      // Buffered deletes and overwrites free flash only once flushed: flush before refusing.
-      if (!s.admit_(changes, false)) {
-        if (s.pending_() > 0) this.tick_(-1);
-        s.admit_(changes, true);
-      }
-    }
-    // A write that frees bytes always fits; one that adds them must fit the budget.
-    if (this.used_(changes) > Math.max(this.used_(), this.budget_)) {
-      this.expire_();
-      this.heap_(1);
-      if (s) {
-        // Cached values go first; then buffered values, which a flush turns into cached ones.
-        s.trim_(0);
-        if (this.used_(changes) > this.budget_ && s.pending_() > 0) {
-          this.tick_(-1);
-          s.trim_(0);
-        }
-      }
-      const need = this.used_(changes);
-      if (need > this.budget_) throw moteError(E_BUDGET, "would use " + need + " of " + this.budget_ + " bytes");
-    }
-    for (let i = 0; i < changes.length; i++) {
-      const k = changes[i].k;
-      const r = changes[i].r;
-      const old = tree.set_(k, r);
-      if (s) s.changed_(k, old, r);
-      if (old && old.x > 0) this.ttl_--;
-      if (r && r.x > 0) {
-        this.ttl_++;
-        this.sift_(r.x, k, this.at_.length);
-        this.heap_(0);
-      }
-    }
-    // The write is done in RAM: a flush that fails now keeps the buffer and reports an 'error'.
-    if (s && s.wrote_()) this.tick_(0);
-    return del ? changes.length : out;
-  }
-
-  /** Remove every record. */
-  purge(): void {
-    this.open_(4);
-    const s = this.store_;
-    if (s) {
-      s.purge_(this.time_());
-      this.emit_(2, 1);
-    }
-    this.tree_.clear_();
-    this.heap_(2);
-  }
-
-  // ---- reads --------------------------------------------------------------------------------
-
-  /** The document stored under key, or undefined. */
-  get(key: unknown): unknown {
-    const r = this.find_(1, key);
-    const b = r ? this.bytesOf_(key as string, r) : undefined;
-    this.dropLost_();
-    return b === undefined ? undefined : decode(b);
-  }
-
-  has(key: unknown): boolean {
-    return !!this.find_(2, key);
-  }
-
-  /** The documents that match q, in key order. */
-  query(q?: unknown): unknown[] {
-    return this.list_(7, q);
-  }
-
-  /** The keys of the records that match q (all records when q is absent), in key order. */
-  keys(q?: unknown): string[] {
-    return this.list_(9, q) as string[];
-  }
-
-  /** How many records match q (all live records when q is absent). */
-  count(q?: unknown): number {
-    if (q !== undefined) return this.list_(8, q).length;
-    this.open_(8);
-    this.expire_();
-    return this.tree_.size_;
-  }
-
-  // ---- maintenance ----------------------------------------------------------------------------
-
-  /** Remove expired records now; returns how many. (The background check does this too.) */
-  cleanup(): number {
-    this.open_(10);
-    return this.expire_();
-  }
-
-  /** Write buffered changes to flash now (flash mode); on('write') tells when they are there. */
-  flush(): void {
-    this.open_(11);
-    this.tick_(-1);
-  }
-
-  /** Flush, stop every timer, and refuse further calls with E_CLOSED. Closing twice is harmless. */
-  close(): void {
-    if (this.closed_) return;
-    this.flush();
-    for (let i = 0; i < this.timers_.length; i++) (this.o_.scheduler as Scheduler).cancel(this.timers_[i]);
-    this.closed_ = true;
-    this.emit_(4);
-  }
-
-  stats(): Stats {
-    const n = this.n_;
-    const ops: Record<string, number> = {};
-    for (let i = 0; i < OPS.length; i++) ops[OPS[i]] = n[i];
-    const s = this.store_;
-    const st: Stats = {
-      ops: ops,
-      expired: n[12],
-      flushes: n[13],
-      records: this.tree_.size_,
-      budgetBytes: this.budget_,
-      usedBytes: this.used_(),
-      mode: s ? "flash" : "memory",
-    };
-    if (s) st.flash = s.stats_();
-    return st;
-  }
-
-  on(event: string, fn: Listener): void {
-    if (typeof fn !== "function") throw moteError(E_ARG, "listener: not a function");
-    this.listeners_(event).push(fn);
-  }
-
-  off(event: string, fn: Listener): void {
-    const l = this.listeners_(event);
-    const i = l.indexOf(fn);
-    if (i >= 0) l.splice(i, 1);
-  }
-
-  // ---- inside ---------------------------------------------------------------------------------
-
-  private open_(op: number): void {
-    if (this.closed_) throw moteError(E_CLOSED, "closed");
-    this.n_[op]++;
-  }
-
-  /**
-   * The database's time, in seconds: the highest reading the clock port has given. A clock that
-   * jumps back (an RTC reset at boot) freezes this time until the clock passes it again, so records
-   * are never resurrected and never expire early; they outlive their TTL by at most the jump.
-   */
-  private time_(): number {
-    this.t_ = Math.max(this.t_, this.o_.clock.now());
-    return this.t_;
-  }
-
-  /** The listeners of an event, named from outside: only names in EVENTS, so never a prototype's. */
-  private listeners_(name: unknown): Listener[] {
-    const i = EVENTS.indexOf(name as string);
-    if (i < 0) throw moteError(E_ARG, "unknown event " + String(name));
-    return this.ev_[i];
-  }
-
-  /** Call the listeners of event i. One that throws does not stop the others; it is reported as an 'error'. */
-  private emit_(i: number, a?: unknown): void {
-    const l = this.ev_[i].slice();
-    for (let j = 0; j < l.length; j++) {
-      try {
-        l[j](a);
-      } catch (e) {
-        if (i !== 3) this.emit_(3, e);
-      }
-    }
-  }
-
-  /** Check the key and expire what is due: the record of key, or undefined. */
-  private find_(op: number, key: unknown): Rec | undefined {
-    this.open_(op);
-    const k = checkKey(key, this.o_.maxKeyLength);
-    this.expire_();
-    return this.tree_.get_(k);
-  }
-
-  /**
-   * query (op 7: the documents), keys and count (the keys): of the records that match q, in key
-   * order, within its $skip and $limit.
-   */
-  private list_(op: number, q: unknown): unknown[] {
-    const self = this;
-    self.open_(op);
-    const c = compileQuery(q);
-    const all = q === undefined;
-    const out: unknown[] = [];
-    let skip = c.skip_;
-    let left = c.limit_;
-    self.expire_();
-    if (left > 0) {
-      self.tree_.each_(function (k: string, r: Rec) {
-        // A query reads the document in its bytes; only what it returns is decoded.
-        let b: string | undefined = undefined;
-        if (!all) {
-          b = self.bytesOf_(k, r);
-          if (b === undefined || !c.test_(new Encoded(b, 0), r.g)) return true;
-        }
-        if (skip > 0) {
-          skip--;
-          return true;
-        }
-        if (op !== 7) out.push(k);
-        else {
-          if (all) b = self.bytesOf_(k, r);
-          if (b !== undefined) out.push(decode(b));
-        }
-        left--;
-        return left > 0;
-      });
-    }
-    self.dropLost_();
-    return out;
-  }
-
-  /** The canonical bytes of k's document: from RAM, or read from flash (and cached); undefined when its CRC fails. */
-  private bytesOf_(k: string, r: Rec): string | undefined {
-    if (r.v !== undefined) return r.v;
-    const s = this.store_ as Store;
-    const v = s.value_(r);
-    if (v === undefined) this.lost_.push(k);
-    else s.cache_(k, r, v, this.budget_ - this.used_());
-    return v;
-  }
-
-  /**
-   * Forget records whose bytes on flash turned out damaged (stats().flash.corrupt counts them): the
-   * key reads as absent for the rest of the session. At the next open, recovery drops the whole flush
-   * that held the record (flushes are all or nothing), so its other keys return to older versions.
-   */
-  private dropLost_(): void {
-    for (let i = 0; i < this.lost_.length; i++) {
-      const r = this.tree_.get_(this.lost_[i]);
-      if (r && r.v === undefined) this.forget_(this.lost_[i], r);
-    }
-    this.lost_ = [];
-  }
-
-  /** Drop k's record r from the index: it expired, or its bytes on flash are lost. */
-  private forget_(k: string, r: Rec): void {
-    this.tree_.remove_(k);
-    if (r.x > 0) this.ttl_--;
-    if (this.store_) this.store_.expired_(r);
-  }
-
-  /** Bytes the database holds in RAM, as the budget counts them; with `changes`, what it would hold after them. */
-  private used_(changes?: Change[]): number {
-    const tree = this.tree_;
-    let keys = tree.size_;
-    let entries = tree.entryBytes_;
-    let heap = this.at_.length;
-    for (let i = 0; changes && i < changes.length; i++) {
-      const c = changes[i];
-      const old = tree.get_(c.k);
-      if (old) {
-        keys--;
-        entries -= recBytes(c.k, old);
-      }
-      if (c.r) {
-        keys++;
-        entries += recBytes(c.k, c.r);
-        if (c.r.x > 0) heap++;
-      }
-    }
-    // 16 bytes for each entry of the TTL heap.
-    return tree.bytesAt_(keys, entries) + heap * 16;
-  }
-
-  /**
-   * Rebuild the TTL heap from the records that expire, dropping its stale entries: with mode 0
-   * when they outnumber the live ones (amortised O(1) a write), 1 whenever there are any (a write
-   * needs room, housekeeping), 2 always.
-   */
-  private heap_(mode: number): void {
-    const self = this;
-    const live = self.ttl_;
-    if (mode > 1 || self.at_.length > (mode > 0 ? live : 2 * live + 64)) {
-      self.at_ = [];
-      self.atKey_ = [];
-      self.tree_.each_(function (k: string, r: Rec) {
-        if (r.x > 0) self.sift_(r.x, k, self.at_.length);
-      });
-      self.ttl_ = self.at_.length;
-    }
-  }
-
-  /**
-   * Put (at, k) into slot i of the heap, a free one: its end (a push) or its root (a pop, the last
-   * entry taken out), and move it up or down to its place.
-   */
-  private sift_(at: number, k: string, i: number): void {
-    const A = this.at_;
-    const K = this.atKey_;
-    const n = A.length;
-    for (;;) {
-      const p = Math.floor((i - 1) / 2);
-      let c = 2 * i + 1;
-      if (c + 1 < n && A[c + 1] < A[c]) c++;
-      if (i > 0 && A[p] > at) c = p;
-      else if (!(c < n && A[c] < at)) break;
-      A[i] = A[c];
-      K[i] = K[c];
-      i = c;
-    }
-    A[i] = at;
-    K[i] = k;
-  }
-
-  /**
-   * Remove every record whose expiry has come: O(k log n) for k expired records, never a scan.
-   * Heap entries whose record was since overwritten or deleted are stale and just dropped.
-   */
-  private expire_(): number {
-    const now = this.time_();
-    let n = 0;
-    // The heap is read afresh each time round: an 'expire' listener may write, and so rebuild it.
-    while (this.at_.length > 0 && this.at_[0] <= now) {
-      const A = this.at_;
-      const K = this.atKey_;
-      const at = A[0];
-      const k = K[0];
-      const lastAt = A.pop() as number;
-      const lastKey = K.pop() as string;
-      if (A.length > 0) this.sift_(lastAt, lastKey, 0);
-      const r = this.tree_.get_(k);
-      if (r && r.x === at) {
-        this.forget_(k, r);
-        this.n_[12]++;
-        n++;
-        this.emit_(0, k);
-      }
-    }
-    this.heap_(0);
-    return n;
-  }
-
-  /**
-   * Flush, and work in the background. -1: flush() (flash mode: write the buffer as one flush,
-   * then collect garbage if erased pages run low); 0: the flush a write asked for; 1: the TTL check;
-   * 2: housekeeping (heap compaction, a flush, one bounded step of garbage collection when the
-   * oldest page is mostly garbage). In the background (0 to 2) a failure is reported as an 'error'
-   * event instead of thrown into a timer.
-   */
-  private tick_(what: number): void {
-    const s = this.store_;
-    if (this.closed_) return;
-    try {
-      if (what > 0 || s) this.expire_();
-      if (what > 1) this.heap_(1);
-      if (s) {
-        const n = s.flush_(this.time_());
-        if (n > 0) {
-          this.n_[13]++;
-          this.emit_(1, n);
-          this.emit_(2, n);
-        }
-        if (s.low_()) s.collect_(this.time_());
-        if (what > 1 && s.worthCollecting_()) s.collect_(this.time_());
-      }
-    } catch (e) {
-      if (what < 0) throw e;
-      this.emit_(3, e);
-    }
-  }
 }
-
-export interface MoteDB {
-  /** Delete a key (true when it held a live record); delete({ purge: true }) empties the database. */
-  delete(key: unknown): boolean;
-}
-// Espruino cannot parse a class method named with one of its reserved words (delete, default, of...):
-// delete() is remove() under its public name, attached after the class.
-MoteDB.prototype.delete = MoteDB.prototype.remove;

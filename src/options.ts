@@ -69,8 +69,12 @@ const OPTIONS: Record<string, (number | boolean)[]> = {
   // 255: the longest key the flash format can hold (its length is one byte).
   maxKeyLength: [64, 1, 255],
 };
-/** The ports, in the order their defaults are made: flash last, as flash mode alone needs one. */
+/**
+ * The ports, in the order their defaults are made (flash last: flash mode alone needs one), and the
+ * method each must have. The scheduler may be left out: the database then runs no timers.
+ */
 const PORTS = ["memory", "clock", "scheduler", "flash"];
+const NEEDS = ["free", "now", "", "read"];
 
 function bad(msg: string): never {
   throw moteError(E_OPTION, msg);
@@ -80,10 +84,9 @@ function bad(msg: string): never {
 export function settle(options: unknown): Settings {
   const o = (options ?? {}) as Record<string, unknown>;
   if (typeof o !== "object") bad("options: not an object");
-  const names = Object.keys(o);
-  for (let i = 0; i < names.length; i++) {
+  for (const name in o) {
     // Only a row of the table is an array: never what an object inherits (constructor, __proto__).
-    if (!Array.isArray(OPTIONS[names[i]]) && PORTS.indexOf(names[i]) < 0) bad("unknown option " + names[i]);
+    if (!Array.isArray(OPTIONS[name]) && PORTS.indexOf(name) < 0) bad("unknown option " + name);
   }
   const s: Record<string, unknown> = {};
   for (const name in OPTIONS) {
@@ -97,12 +100,9 @@ export function settle(options: unknown): Settings {
   const p = currentPlatform() as unknown as Record<string, ((this: unknown) => unknown) | undefined>;
   for (let i = 0; i < (s.inMemory ? 3 : 4); i++) {
     const name = PORTS[i];
-    s[name] = o[name] ?? (p[name] && p[name]!());
+    const port = o[name] ?? (p[name] && p[name]!());
+    if (NEEDS[i] !== "" && typeof ((port || {}) as Record<string, unknown>)[NEEDS[i]] !== "function") bad(name + ": missing, or no " + NEEDS[i] + "()");
+    s[name] = port;
   }
-  const m = s.memory as Memory | undefined;
-  const c = s.clock as Clock | undefined;
-  if (!m || typeof m.free !== "function") bad("memory: needs free()");
-  if (!c || typeof c.now !== "function") bad("clock: needs now()");
-  if (!s.inMemory && !s.flash) bad("flash: needed in flash mode");
   return s as unknown as Settings;
 }

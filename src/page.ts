@@ -6,9 +6,9 @@
 import { fill, readU32, u16, u32, u8 } from "./bytes";
 import { crc32 } from "./crc32";
 import { E_CORRUPT, moteError } from "./errors";
+import { FORMAT_VERSION, MAGIC, P_BAD, P_BLANK, P_GOOD, P_OBSOLETE, PAGE_HEADER } from "./format";
 
-export const MAGIC = "MOTE";
-export const FORMAT_VERSION = 1;
+export { FORMAT_VERSION, MAGIC, P_BAD, P_BLANK, P_GOOD, P_OBSOLETE };
 
 export interface PageHeader {
   seq_: number;
@@ -22,7 +22,7 @@ export function align(n: number, g: number): number {
 
 /** Offset of the first frame in a page: after the header and the mark, each padded to a granule. */
 export function dataAt(g: number): number {
-  return align(28, g) + g;
+  return align(PAGE_HEADER, g) + g;
 }
 
 /** Whether every byte of s is 0xFF: erased flash. */
@@ -32,9 +32,8 @@ export function blank(s: string): boolean {
 
 /** The header bytes, padded with 0xFF to the mark's offset. */
 export function encodePageHeader(seq: number, erases: number, pageSize: number, pageCount: number, g: number): string {
-  let s = MAGIC + u8(FORMAT_VERSION) + u8(g) + u16(0) + u32(pageSize) + u32(pageCount) + u32(seq) + u32(erases);
-  s += u32(crc32(s));
-  return s + fill(255, align(28, g) - 28);
+  const s = MAGIC + u8(FORMAT_VERSION) + u8(g) + u16(0) + u32(pageSize) + u32(pageCount) + u32(seq) + u32(erases);
+  return s + u32(crc32(s)) + fill(255, align(PAGE_HEADER, g) - PAGE_HEADER);
 }
 
 /** Pages are at least this large, so page headers sit at multiples of it. */
@@ -49,7 +48,7 @@ export interface ImageGeometry {
   at: number;
 }
 
-/** Whether the 28 bytes h hold a header whose magic and CRC hold. */
+/** Whether the header h holds a good magic and CRC. */
 function goodHeader(h: string): boolean {
   return h.substring(0, 4) === MAGIC && crc32(h.substring(0, 24)) === readU32(h, 24);
 }
@@ -61,8 +60,8 @@ function goodHeader(h: string): boolean {
  * damaged header is passed over rather than believed.
  */
 export function imageGeometry(read: (this: void, at: number, len: number) => string, size: number): ImageGeometry | undefined {
-  for (let at = 0; at + 28 <= size; at += MIN_PAGE_SIZE) {
-    const h = read(at, 28);
+  for (let at = 0; at + PAGE_HEADER <= size; at += MIN_PAGE_SIZE) {
+    const h = read(at, PAGE_HEADER);
     if (goodHeader(h)) {
       const pageSize = readU32(h, 8);
       if (pageSize >= MIN_PAGE_SIZE && at % pageSize === 0) {
@@ -73,32 +72,27 @@ export function imageGeometry(read: (this: void, at: number, len: number) => str
   return undefined;
 }
 
-/** Page states as recovery sees them. */
-export const P_BLANK = 0; // header bytes all 0xFF: erased, or erased and cut before its header
-export const P_BAD = 1; // a header that fails its CRC: a torn header or erase, or damage
-export const P_OBSOLETE = 2; // a good header and the obsolete mark: garbage collection was erasing it
-export const P_GOOD = 3;
-
 /**
- * The state of a page from its first dataAt(g) bytes, and its header when the header is good.
- * A good header of a newer format version, or of another geometry, is an image this code must not
- * touch: E_CORRUPT. The page is obsolete when at least half the bits of its mark granule are 0: a
- * torn mark that cleared fewer leaves the page live, which is safe (the page is intact until its
- * erase starts, and the erase starts only after the mark is complete); one flipped bit changes nothing.
+ * The state of a page from its first dataAt(g) bytes (P_BLANK, P_BAD, P_OBSOLETE or P_GOOD), and
+ * its header when the header is good. A good header of a newer format version, or of another
+ * geometry, is an image this code must not touch: E_CORRUPT. The page is obsolete when at least
+ * half the bits of its mark granule are 0: a torn mark that cleared fewer leaves the page live,
+ * which is safe (the page is intact until its erase starts, and the erase starts only after the
+ * mark is complete); one flipped bit changes nothing.
  */
-export function readPageHeader(s: string, pageSize: number, pageCount: number, g: number): { state: number; h: PageHeader | undefined } {
-  const h = s.substring(0, 28);
-  if (!goodHeader(h)) return { state: blank(h) ? P_BLANK : P_BAD, h: undefined };
+export function readPageHeader(s: string, pageSize: number, pageCount: number, g: number): { state: number; h?: PageHeader } {
+  const h = s.substring(0, PAGE_HEADER);
+  if (!goodHeader(h)) return { state: blank(h) ? P_BLANK : P_BAD };
   const v = h.charCodeAt(4);
   if (v > FORMAT_VERSION) throw moteError(E_CORRUPT, "the flash image has format version " + v + ": update MoteDB");
   if (h.charCodeAt(5) !== g || readU32(h, 8) !== pageSize || readU32(h, 12) !== pageCount) {
     throw moteError(E_CORRUPT, "image of " + readU32(h, 8) + "x" + readU32(h, 12) + " bytes, granularity " + h.charCodeAt(5));
   }
   // Count the 1 bits of the mark.
-  const m = align(28, g);
+  const m = align(PAGE_HEADER, g);
   let ones = 0;
   for (let i = m; i < m + g; i++) {
     for (let b = s.charCodeAt(i); b > 0; b = Math.floor(b / 2)) ones += b % 2;
   }
-  return { state: ones * 2 <= g * 8 ? P_OBSOLETE : P_GOOD, h: { seq_: readU32(h, 16), erases_: readU32(h, 20) } };
+  return { state: ones > g * 4 ? P_GOOD : P_OBSOLETE, h: { seq_: readU32(h, 16), erases_: readU32(h, 20) } };
 }

@@ -6,6 +6,7 @@ import { readU16, readU32, u16, u32, u8 } from "./bytes";
 import { utf8 } from "./utf8";
 import { crc32 } from "./crc32";
 import { encode } from "./codec";
+import { RECORD_HEADER, T_DEL, T_PURGE, T_PUT } from "./format";
 
 export interface Rec {
   // v and g are left out rather than set to undefined when absent: on Espruino even a property
@@ -49,9 +50,7 @@ export function recBytes(key: string, r: Rec): number {
 // then the key (UTF-8), the tags and the value.
 
 /** Record types: a document stored under a key, a key deleted, every key deleted. */
-export const T_PUT = 0x50;
-export const T_DEL = 0x44;
-export const T_PURGE = 0x58;
+export { T_DEL, T_PURGE, T_PUT };
 
 /** The bytes that encode a tag list on flash: none, or the codec's encoding of the array. */
 export function tagBytes(g: string[] | undefined): string {
@@ -64,19 +63,19 @@ export function tagBytes(g: string[] | undefined): string {
  */
 export function encodeRecord(type: number, key: string, r?: Rec): string {
   const k = utf8(key);
-  const t = r ? tagBytes(r.g) : "";
+  const t = tagBytes(r && r.g);
   const v = r ? (r.v as string) : "";
   const head = u8(type) + u8(k.length) + u16(t.length) + u16(v.length) + u32(r ? r.x : 0);
-  return head + u32(crc32(head + k + t + v)) + k + t + v;
+  const body = k + t + v;
+  return head + u32(crc32(head + body)) + body;
 }
 
-/** The size of the record whose header starts s (at least 14 bytes), or 0 when its type is unknown. */
+/** The size of the record whose header starts s (at least RECORD_HEADER bytes), or 0 when its type is unknown. */
 export function recordSize(s: string): number {
-  const t = s.charCodeAt(0);
-  return t === T_PUT || t === T_DEL || t === T_PURGE ? 14 + s.charCodeAt(1) + readU16(s, 2) + readU16(s, 4) : 0;
+  return [T_PUT, T_DEL, T_PURGE].indexOf(s.charCodeAt(0)) < 0 ? 0 : RECORD_HEADER + s.charCodeAt(1) + readU16(s, 2) + readU16(s, 4);
 }
 
 /** Whether r is exactly the bytes of one record whose CRC holds. */
 export function recordOk(r: string): boolean {
-  return recordSize(r) === r.length && crc32(r.substring(0, 10) + r.substring(14)) === readU32(r, 10);
+  return recordSize(r) === r.length && crc32(r.substring(0, 10) + r.substring(RECORD_HEADER)) === readU32(r, 10);
 }

@@ -25,14 +25,15 @@ export class Retry {
    * After failure number n (1, 2...) of an operation with error e: wait when another attempt is
    * allowed, else throw E_FLASH (or SimFlash's power loss: the device is off, nothing would run to
    * retry). `start` is when the operation first failed (0 before: the clock is read only then);
-   * returns it.
+   * returns it. (A local of the caller, not a field: a retried read may run while a program's
+   * retries are under way.)
    */
   again_(n: number, start: number, what: string, e: unknown): number {
     const self = this;
     const c = self.clock_;
     if (errorCode(e) === "E_POWER") throw e;
     if (n === 1) start = c.now();
-    if (n > self.retries_ || c.now() - start + self.delay_ > self.timeout_) throw moteError(E_FLASH, "flash " + what + " failed: " + String((e as Error).message));
+    if (n > self.retries_ || c.now() - start + self.delay_ > self.timeout_) throw moteError(E_FLASH, what + " failed: " + String((e as Error).message));
     self.retried_++;
     const until = c.now() + self.delay_;
     for (let spins = 0; c.now() < until && spins < 100000; spins++);
@@ -47,17 +48,11 @@ export class Retry {
   run_<T>(what: string, fn: (this: void, a: number, b: number) => T, a?: number, b?: number): T {
     let start = 0;
     for (let n = 1; ; n++) {
-      let ok = false;
-      let r: T | undefined = undefined;
-      let err: unknown = undefined;
       try {
-        r = fn(a as number, b as number);
-        ok = true;
+        return fn(a as number, b as number);
       } catch (e) {
-        err = e;
+        start = this.again_(n, start, what, e);
       }
-      if (ok) return r as T;
-      start = this.again_(n, start, what, err);
     }
   }
 }

@@ -7,8 +7,14 @@
 // "shadow") is what garbage collection must keep, because a power cut would bring that version
 // back. A flush writes the newest state of every dirty key (a put, or a tombstone when flash holds
 // an older version) as one flush of the log, all or nothing.
-// Flash mode only: the Espruino build defines this code when flash mode first opens (FLASH_ONLY in
-// tools/build-espruino.ts), since every function defined costs RAM there and memory mode needs none.
+// A record on flash has no value in the index: values read from flash, and those just flushed, are
+// kept in a cache of their own, which the RAM budget counts with the index. A record's place on
+// flash (`at`) is set in place when garbage collection moves it: the budget does not count it.
+//
+// The store is the functions openStore() makes over its state (local variables: on Espruino they
+// are shorter than an object's fields). Flash mode only: the Espruino build defines this code when
+// flash mode first opens (FLASH_ONLY in tools/build-espruino.ts), since every function defined
+// costs RAM there and memory mode needs none.
 
 import { BTree } from "./btree";
 import { E_OPTION, E_TOO_LARGE, moteError } from "./errors";
@@ -41,52 +47,81 @@ export interface FlashStats {
   retries: number;
 }
 
-function copyRec(r: Rec, v: string | undefined, at: number): Rec {
-  return rec(v, r.x, r.g, at, r.n, r.s);
+/** What MoteDB asks of the store: functions over its state (no `this`). */
+export interface Store {
+  /** Recover the index from flash. Returns the highest database time the log holds. */
+  open_: (this: void) => number;
+  /**
+   * Size the records of the changes (keys[i] gets recs[i], undefined: deleted); throw E_TOO_LARGE,
+   * or E_FULL when `strict` (else return false), before anything changes.
+   */
+  admit_: (this: void, keys: string[], recs: (Rec | undefined)[], strict: boolean) => boolean;
+  /** The index changed key k from old to r (either may be undefined) by a write. */
+  changed_: (this: void, k: string, old: Rec | undefined, r: Rec | undefined) => void;
+  /** The index dropped k's record r: it expired, or its bytes are lost. */
+  dropped_: (this: void, k: string, r: Rec) => void;
+  /** Count a write operation; true when the buffer should be flushed now. */
+  wrote_: (this: void) => boolean;
+  /** How many changes are buffered. */
+  pending_: (this: void) => number;
+  /**
+   * Write every buffered change to flash as one flush; returns how many buffered changes it settled
+   * (a key put and deleted again before the flush settles without writing anything). Throws E_FULL
+   * or E_FLASH and keeps the buffer when it cannot.
+   */
+  flush_: (this: void, now: number) => number;
+  /**
+   * After a flush: collect garbage when erased pages run low (the next flush could have to wait for
+   * it) and, at `housekeeping`, when the oldest page is at least half garbage (a step gains much).
+   */
+  tidy_: (this: void, now: number, housekeeping: boolean) => void;
+  /**
+   * Forget every record: one purge record on flash makes recovery forget everything before it. The
+   * write buffer is dropped, not written: the purge cancels it.
+   */
+  purge_: (this: void, now: number) => void;
+  /**
+   * The value bytes of k's record r, which is on flash: from the cache, or read from flash and kept
+   * in the cache when it fits it and `room` bytes of budget; undefined when its CRC fails.
+   */
+  value_: (this: void, k: string, r: Rec, room: number) => string | undefined;
+  /** Bytes of the values cached. */
+  cached_: (this: void) => number;
+  /** Drop cached values, oldest first, until they take at most `limit` bytes. */
+  trim_: (this: void, limit: number) => void;
+  stats_: (this: void) => FlashStats;
 }
 
-/** The shadow of a dirty key that flash holds no version of. */
-const NO_SHADOW = rec(undefined, 0, undefined, -1, 0, 0);
+/** The shadow of a dirty key that flash holds no version of: no place on flash. */
+const NO_SHADOW = { at: -1 } as Rec;
 
-export class Store {
-  log_: FlashLog;
-  tree_: BTree<Rec>;
-  // The fields marked ! are set by clear_(), which the constructor calls.
-  dirty_!: string[];
-  /** Each dirty key's shadow (its place and size), or NO_SHADOW when flash holds no version of it. */
-  shadow_!: Record<string, Rec>;
-  /** Bytes of values kept in RAM for records that are on flash, and the order to drop them in. */
-  cacheBytes_!: number;
-  cacheLimit_: number;
-  cacheQueue_!: string[];
+export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: number): Store {
+  if (flash.pageSize > 16777216 || flash.pageSize < 128 || flash.pageCount < 4) throw moteError(E_OPTION, "flash: pageSize 128..16777216, pageCount 4+");
+  const log = new FlashLog(flash, new Retry(o.clock, o.maxRetries, o.retryDelay, o.lockTimeout));
+  const cacheLimit = o.btreeCachesize;
+  const bufferLimit = Math.floor(budget / 4);
+  /** The dirty keys, and each one's shadow (its place and size), or NO_SHADOW when flash holds no version of it. */
+  let dirty: string[] = [];
+  let shadow: Record<string, Rec> = {};
   /** Bytes of values buffered (not on flash yet). */
-  bufferBytes_!: number;
-  bufferLimit_: number;
-  /** The E_FULL check's count: every record flash must be able to hold, live or buffered. */
-  cost_!: number;
-  /** The largest record seen: a page may waste less than one frame of it at its end. */
-  maxRec_: number;
-  writes_: number;
-  sinceFlush_!: number;
-  adaptive_: boolean;
+  let bufferBytes = 0;
   /** Records on flash expired since the last flush: the next flush records the time. */
-  timeDirty_!: boolean;
-
-  constructor(flash: Flash, o: Settings, tree: BTree<Rec>, budget: number) {
-    if (flash.pageSize > 16777216 || flash.pageSize < 128 || flash.pageCount < 4) throw moteError(E_OPTION, "flash: pageSize 128..16777216, pageCount 4 or more");
-    this.log_ = new FlashLog(flash, new Retry(o.clock, o.maxRetries, o.retryDelay, o.lockTimeout));
-    this.tree_ = tree;
-    this.cacheLimit_ = o.btreeCachesize;
-    this.bufferLimit_ = Math.floor(budget / 4);
-    this.maxRec_ = 0;
-    this.writes_ = 0;
-    this.adaptive_ = o.adaptiveThreshold;
-    this.clear_(true);
-  }
+  let timeDirty = false;
+  /** The E_FULL check's count: every record flash must be able to hold, live or buffered. */
+  let cost = 0;
+  /** The largest record seen: a page may waste less than one frame of it at its end. */
+  let maxRec = 0;
+  /** The value cache: keys of records on flash and their values, oldest first, and their bytes. */
+  let cacheKeys: string[] = [];
+  let cacheValues: string[] = [];
+  let cacheBytes = 0;
+  /** Write operations: in all, and since the last flush. */
+  let writes = 0;
+  let sinceFlush = 0;
 
   /** What a record of s bytes costs at most on flash: alone in a frame, padded. */
-  private unit_(s: number): number {
-    return s + 20 + this.log_.G - 1;
+  function unit(s: number): number {
+    return s + 20 + log.G - 1;
   }
 
   /**
@@ -94,246 +129,101 @@ export class Store {
    * spare, the head and one more, each less what a page may waste at its end. With no more than
    * this live, a full round of garbage collection always frees a page (docs/FORMAT.md, "Capacity").
    */
-  private capacity_(m: number): number {
-    const log = this.log_;
+  function capacity(m: number): number {
     return (log.N - 3) * Math.max(0, log.P - log.D0 - 20 - m - log.G);
   }
 
   /** Add s bytes (or take them away) to the live bytes of the page that holds address at. */
-  private addLive_(at: number, s: number): void {
-    const log = this.log_;
+  function addLive(at: number, s: number): void {
     log.live_[Math.floor(at / log.P)] += s;
   }
 
   /** Forget the write buffer: it was flushed, or a purge makes it moot; with `all`, every record too. */
-  private clear_(all: boolean): void {
-    const self = this;
-    self.dirty_ = [];
-    self.shadow_ = {};
-    self.bufferBytes_ = self.sinceFlush_ = 0;
-    self.timeDirty_ = false;
+  function clear(all: boolean): void {
+    dirty = [];
+    shadow = {};
+    bufferBytes = sinceFlush = 0;
+    timeDirty = false;
     if (all) {
-      self.cost_ = self.cacheBytes_ = 0;
-      self.cacheQueue_ = [];
-      for (let p = 0; p < self.log_.N; p++) self.log_.live_[p] = 0;
+      cost = cacheBytes = 0;
+      cacheKeys = [];
+      cacheValues = [];
+      for (let p = 0; p < log.N; p++) log.live_[p] = 0;
     }
-  }
-
-  // ---- opening ----------------------------------------------------------------------------------
-
-  /** Recover the index from flash. Returns the highest database time the log holds. */
-  open_(): number {
-    const self = this;
-    const tree = self.tree_;
-    self.log_.open(function (recs: LogRecord[]) {
-      for (let i = 0; i < recs.length; i++) {
-        const r = recs[i];
-        const size = r.size;
-        if (r.type === T_PURGE) {
-          tree.clear_();
-          self.clear_(true);
-        } else if (r.type === T_PUT) {
-          const old = tree.set_(r.key, rec(undefined, r.x, r.tags, r.at, r.n, size));
-          if (old) self.forget_(old);
-          self.addLive_(r.at, size);
-          self.cost_ += self.unit_(size);
-          self.maxRec_ = Math.max(self.maxRec_, size);
-        } else {
-          const old = tree.remove_(r.key);
-          if (old) self.forget_(old);
-        }
-      }
-    });
-    return self.log_.time;
   }
 
   /** A record on flash or in the buffer is no longer needed. */
-  private forget_(r: Rec): void {
-    const self = this;
-    if (r.at < 0) self.bufferBytes_ -= r.n;
-    else {
-      self.addLive_(r.at, -r.s);
-      if (r.v !== undefined) self.cacheBytes_ -= r.v.length;
-    }
-    self.cost_ -= self.unit_(r.s);
+  function forget(r: Rec): void {
+    if (r.at < 0) bufferBytes -= r.n;
+    else addLive(r.at, -r.s);
+    cost -= unit(r.s);
   }
 
-  // ---- writing ----------------------------------------------------------------------------------
-
-  /**
-   * Size the records of these changes; throw E_TOO_LARGE, or E_FULL when `strict` (else return
-   * false), before anything changes.
-   */
-  admit_(changes: { k: string; r: Rec | undefined }[], strict: boolean): boolean {
-    const self = this;
-    const log = self.log_;
-    let delta = 0;
-    let big = self.maxRec_;
-    for (let i = 0; i < changes.length; i++) {
-      const k = changes[i].k;
-      const r = changes[i].r;
-      const old = self.tree_.get_(k);
-      if (old && old.at < 0) delta -= self.unit_(old.s);
-      if (r) {
-        const s = (r.s = 14 + utf8(k).length + tagBytes(r.g).length + (r.v as string).length);
-        if (s > Math.min(log.P - log.D0 - 20, 65535)) throw moteError(E_TOO_LARGE, "record of " + s + " bytes over a frame");
-        big = Math.max(big, s);
-        delta += self.unit_(s);
-      }
-    }
-    // A larger record widens what a page may waste, even in a batch that holds nothing more.
-    if (delta > 0 && self.cost_ + delta > self.capacity_(big)) {
-      if (strict) throw flashFull();
-      return false;
-    }
-    self.maxRec_ = big;
-    return true;
+  function cache(k: string, v: string): void {
+    cacheKeys.push(k);
+    cacheValues.push(v);
+    cacheBytes += v.length;
   }
 
-  /** The index changed key k from old to r (either may be undefined) by a write. */
-  changed_(k: string, old: Rec | undefined, r: Rec | undefined): void {
-    const self = this;
-    const slot = "#" + k;
-    if (!self.shadow_[slot]) {
-      self.shadow_[slot] = NO_SHADOW;
-      self.dirty_.push(k);
-    }
-    if (old) {
-      if (old.at < 0) self.forget_(old);
-      else {
-        // Flash holds this version until the flush: keep it for garbage collection and the count.
-        self.shadow_[slot] = copyRec(old, undefined, old.at);
-        if (old.v !== undefined) self.cacheBytes_ -= old.v.length;
-      }
-    }
-    if (r) {
-      self.bufferBytes_ += r.n;
-      self.cost_ += self.unit_(r.s);
+  function uncache(k: string): void {
+    const i = cacheKeys.indexOf(k);
+    if (i >= 0) {
+      cacheBytes -= cacheValues[i].length;
+      cacheKeys.splice(i, 1);
+      cacheValues.splice(i, 1);
     }
   }
 
-  /** The index dropped r under k because it expired. */
-  expired_(r: Rec): void {
-    if (r.at >= 0) this.timeDirty_ = true;
-    // A dirty key has no record in the index now: its flush writes a tombstone if flash holds one.
-    this.forget_(r);
-  }
-
-  /** Count a write operation; true when the buffer should be flushed now. */
-  wrote_(): boolean {
-    const self = this;
-    // The threshold follows how many writes the database had seen before this one.
-    const seen = self.writes_++;
-    return ++self.sinceFlush_ >= (!self.adaptive_ || seen < 100 ? 10 : seen < 1000 ? 15 : 20) || self.bufferBytes_ > self.bufferLimit_;
-  }
-
-  pending_(): number {
-    return this.dirty_.length;
-  }
-
-  /**
-   * Write every buffered change to flash as one flush; returns how many buffered changes it settled
-   * (a key put and deleted again before the flush settles without writing anything). Throws E_FULL
-   * or E_FLASH and keeps the buffer when it cannot.
-   */
-  flush_(now: number): number {
-    const self = this;
-    const tree = self.tree_;
-    const dirty = self.dirty_;
-    const n = dirty.length;
-    if (n === 0 && !self.timeDirty_) return 0;
-    // A dirty key's record in the index is buffered, never on flash yet: write it, or a tombstone
-    // when the key is gone and flash holds an older version (its shadow).
-    const bytes: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const r = tree.get_(dirty[i]);
-      if (r || self.shadow_["#" + dirty[i]].at >= 0) bytes.push(encodeRecord(r ? T_PUT : T_DEL, dirty[i], r));
+  function trim(limit: number): void {
+    while (cacheBytes > limit) {
+      cacheKeys.shift();
+      cacheBytes -= (cacheValues.shift() as string).length;
     }
-    if (bytes.length > 0 || self.timeDirty_) {
-      const addrs = self.write_(bytes, now);
-      let j = 0;
-      for (let i = 0; i < n; i++) {
-        const k = dirty[i];
-        const r = tree.get_(k);
-        const sh = self.shadow_["#" + k];
-        if (sh.at >= 0) {
-          // The shadow is garbage now.
-          self.addLive_(sh.at, -sh.s);
-          self.cost_ -= self.unit_(sh.s);
-        }
-        if (r) {
-          tree.set_(k, copyRec(r, r.v, addrs[j]));
-          self.addLive_(addrs[j], r.s);
-          self.cacheBytes_ += r.n;
-          self.cacheQueue_.push(k);
-        }
-        if (r || sh.at >= 0) j++;
-      }
-    }
-    self.clear_(false);
-    self.trim_(self.cacheLimit_);
-    return n;
   }
 
   /** Collect garbage until the records fit the erased pages a flush may take; write them as one flush. */
-  private write_(bytes: string[], now: number): number[] {
-    const log = this.log_;
+  function write(bytes: string[], now: number): number[] {
     // A flush may not take the last erased page: the spare.
     for (let steps = 0; log.write_(bytes, 0, false, true).length >= log.free_.length; steps++) {
-      if (steps > 2 * log.N || !this.collect_(now)) throw flashFull();
+      if (steps > 2 * log.N || !collect(now)) throw flashFull();
     }
     return log.write_(bytes, now, false);
   }
-
-  /**
-   * Forget every record: one purge record on flash makes recovery forget everything before it. The
-   * write buffer is dropped, not written: the purge cancels it.
-   */
-  purge_(now: number): void {
-    this.write_([encodeRecord(T_PURGE, "")], now);
-    this.clear_(true);
-  }
-
-  // ---- garbage collection -----------------------------------------------------------------------
 
   /**
    * One bounded step of garbage collection; false when there was nothing to collect. Copy the live
    * records of the oldest page (those the index, or a dirty key's shadow, still points at) to the
    * head as one flush, mark the page obsolete, erase it and give it a new header.
    */
-  collect_(now: number): boolean {
-    const self = this;
-    const log = self.log_;
+  function collect(now: number): boolean {
     const data = log.data_;
     const P = log.P;
     const G = log.G;
     if (data.length === 0) return false;
     const victim = data[0];
     if (data.length === 1) log.used_[victim] = P; // the copies go to a new page
-    const keys: string[] = [];
+    const live: Rec[] = [];
     const copies: string[] = [];
     log.corrupt_ += scanPage(log.read_, victim * P, log.D0, P, G, function (h: FrameHead, at: number, recs: Found[]) {
       for (let i = 0; i < recs.length; i++) {
         const f = recs[i];
-        if (f.ok_ && f.type_ === T_PUT) {
+        if (f.ok_) {
+          // The version of the key flash must keep: a dirty key's shadow, else the index's record
+          // (a put: no other record has its place).
           const k = fromUtf8(f.key_);
-          const r = self.needs_(k);
+          const r = shadow["#" + k] || tree.get_(k);
           if (r && r.at === f.at) {
-            keys.push(k);
+            live.push(r);
             copies.push(log.read_(f.at, f.size_));
           }
         }
       }
     }).corrupt_;
-    if (keys.length > 0) {
+    if (live.length > 0) {
       const to = log.write_(copies, now, true);
-      for (let i = 0; i < keys.length; i++) {
-        const slot = "#" + keys[i];
-        const r = self.needs_(keys[i]) as Rec;
-        const moved = copyRec(r, r.v, to[i]);
-        if (self.shadow_[slot]) self.shadow_[slot] = moved;
-        else self.tree_.set_(keys[i], moved);
-        self.addLive_(to[i], r.s);
+      for (let i = 0; i < live.length; i++) {
+        live[i].at = to[i];
+        addLive(to[i], live[i].s);
       }
     }
     // Mark, then erase: recovery ignores a marked page, so a half-erased page is never read as data.
@@ -349,105 +239,186 @@ export class Store {
     return true;
   }
 
-  /** The version of k flash must keep: a dirty key's shadow, else the index's record. */
-  private needs_(k: string): Rec | undefined {
-    const sh = this.shadow_["#" + k];
-    return sh ? sh : this.tree_.get_(k);
-  }
-
-  /** Whether the oldest page is at least half garbage: a step of garbage collection gains much. */
-  worthCollecting_(): boolean {
-    const log = this.log_;
-    const p = log.data_[0];
-    return log.data_.length > 1 && log.live_[p] * 2 <= log.used_[p] - log.D0;
-  }
-
-  /** Whether erased pages run low: the next flush could have to wait for garbage collection. */
-  low_(): boolean {
-    return this.log_.free_.length < 2;
-  }
-
-  // ---- reading ----------------------------------------------------------------------------------
-
-  /** The value bytes of a record that is on flash, or undefined when its CRC fails. */
-  value_(r: Rec): string | undefined {
-    const log = this.log_;
-    const b = log.read_(r.at, r.s);
-    if (recordOk(b)) return b.substring(r.s - r.n);
-    log.corrupt_++;
-    return undefined;
-  }
-
-  /** Keep the value of k's record in RAM, when it fits the cache and `room` bytes of budget. */
-  cache_(k: string, r: Rec, v: string, room: number): void {
-    const self = this;
-    const n = v.length;
-    const before = self.cacheBytes_;
-    if (n > self.cacheLimit_) return;
-    self.trim_(self.cacheLimit_ - n);
-    if (n > room + before - self.cacheBytes_) return;
-    self.tree_.set_(k, copyRec(r, v, r.at));
-    self.cacheBytes_ += n;
-    self.cacheQueue_.push(k);
-  }
-
-  /** Drop cached values, oldest first, until they take at most `limit` bytes. */
-  trim_(limit: number): void {
-    const self = this;
-    const tree = self.tree_;
-    while (self.cacheBytes_ > limit && self.cacheQueue_.length > 0) {
-      const k = self.cacheQueue_.shift() as string;
-      const r = tree.get_(k);
-      if (r && r.at >= 0 && r.v !== undefined) {
-        tree.set_(k, copyRec(r, undefined, r.at));
-        self.cacheBytes_ -= r.v.length;
-      }
-    }
-    if (self.cacheQueue_.length > 2 * tree.size_ + 64) {
-      // Entries of keys since overwritten or deleted: rebuild the queue from the index.
-      const q: string[] = [];
-      tree.each_(function (k: string, r: Rec) {
-        if (r.at >= 0 && r.v !== undefined) q.push(k);
+  return {
+    open_: function (): number {
+      log.open(function (recs: LogRecord[]) {
+        for (let i = 0; i < recs.length; i++) {
+          const r = recs[i];
+          const size = r.size;
+          if (r.type === T_PURGE) {
+            tree.clear_();
+            clear(true);
+          } else {
+            // A put is the key's record now (its value stays on flash); a delete removes the key.
+            const put = r.type === T_PUT;
+            const old = tree.set_(r.key, put ? rec(undefined, r.x, r.tags, r.at, r.n, size) : undefined);
+            if (old) forget(old);
+            if (put) {
+              addLive(r.at, size);
+              cost += unit(size);
+              maxRec = Math.max(maxRec, size);
+            }
+          }
+        }
       });
-      self.cacheQueue_ = q;
-    }
-  }
+      return log.time;
+    },
 
-  stats_(): FlashStats {
-    const self = this;
-    const log = self.log_;
-    const N = log.N;
-    let min = Infinity;
-    let max = 0;
-    let sum = 0;
-    let live = 0;
-    let used = 0;
-    for (let p = 0; p < N; p++) {
-      const e = log.erases_[p];
-      min = Math.min(min, e);
-      max = Math.max(max, e);
-      sum += e;
-      live += log.live_[p];
-      used += log.used_[p];
-    }
-    return {
-      pages: N,
-      pageSize: log.P,
-      freePages: log.free_.length,
-      erases: { min: min, max: max, mean: sum / N },
-      liveBytes: live,
-      // Bytes in data pages that hold no live record (every other page has used_ D0 and no live
-      // bytes): what garbage collection can reclaim.
-      garbageBytes: used - N * log.D0 - live,
-      usedCapacity: self.cost_,
-      capacity: self.capacity_(self.maxRec_),
-      corrupt: log.corrupt_,
-      flushes: log.flushes_,
-      gcRuns: log.gcRuns_,
-      programmedBytes: log.programmed_,
-      bufferedChanges: self.dirty_.length,
-      cacheBytes: self.cacheBytes_,
-      retries: log.retry_.retried_,
-    };
-  }
+    admit_: function (keys: string[], recs: (Rec | undefined)[], strict: boolean): boolean {
+      let delta = 0;
+      let big = maxRec;
+      for (let i = 0; i < keys.length; i++) {
+        const r = recs[i];
+        const old = tree.get_(keys[i]);
+        if (old && old.at < 0) delta -= unit(old.s);
+        if (r) {
+          const s = (r.s = 14 + utf8(keys[i]).length + tagBytes(r.g).length + (r.v as string).length);
+          if (s > Math.min(log.P - log.D0 - 20, 65535)) throw moteError(E_TOO_LARGE, "record of " + s + " bytes over a frame");
+          big = Math.max(big, s);
+          delta += unit(s);
+        }
+      }
+      // A larger record widens what a page may waste, even in a batch that holds nothing more.
+      if (delta > 0 && cost + delta > capacity(big)) {
+        if (strict) throw flashFull();
+        return false;
+      }
+      maxRec = big;
+      return true;
+    },
+
+    changed_: function (k: string, old: Rec | undefined, r: Rec | undefined): void {
+      const slot = "#" + k;
+      if (!shadow[slot]) {
+        shadow[slot] = NO_SHADOW;
+        dirty.push(k);
+      }
+      uncache(k);
+      // Flash holds the old version until the flush: keep it for garbage collection and the count.
+      if (old) {
+        if (old.at < 0) forget(old);
+        else shadow[slot] = old;
+      }
+      if (r) {
+        bufferBytes += r.n;
+        cost += unit(r.s);
+      }
+    },
+
+    dropped_: function (k: string, r: Rec): void {
+      if (r.at >= 0) timeDirty = true;
+      uncache(k);
+      forget(r);
+    },
+
+    wrote_: function (): boolean {
+      // The threshold follows how many writes the database had seen before this one.
+      const seen = writes++;
+      return ++sinceFlush >= (!o.adaptiveThreshold || seen < 100 ? 10 : seen < 1000 ? 15 : 20) || bufferBytes > bufferLimit;
+    },
+
+    pending_: function (): number {
+      return dirty.length;
+    },
+
+    flush_: function (now: number): number {
+      // A dirty key's record in the index is buffered, never on flash yet: write it, or a tombstone
+      // when the key is gone and flash holds an older version (its shadow).
+      const keys: string[] = [];
+      const bytes: string[] = [];
+      const n = dirty.length;
+      for (let i = 0; i < n; i++) {
+        const r = tree.get_(dirty[i]);
+        if (r || shadow["#" + dirty[i]].at >= 0) {
+          keys.push(dirty[i]);
+          bytes.push(encodeRecord(r ? T_PUT : T_DEL, dirty[i], r));
+        }
+      }
+      const to = bytes.length > 0 || timeDirty ? write(bytes, now) : [];
+      for (let i = 0; i < keys.length; i++) {
+        const r = tree.get_(keys[i]);
+        const sh = shadow["#" + keys[i]];
+        // The shadow is garbage now; the record is on flash, and its value cached.
+        if (sh.at >= 0) forget(sh);
+        if (r) {
+          tree.set_(keys[i], rec(undefined, r.x, r.g, to[i], r.n, r.s));
+          addLive(to[i], r.s);
+          cache(keys[i], r.v as string);
+        }
+      }
+      clear(false);
+      trim(cacheLimit);
+      return n;
+    },
+
+    tidy_: function (now: number, housekeeping: boolean): void {
+      if (log.free_.length < 2) collect(now);
+      const p = log.data_[0];
+      if (housekeeping && log.data_.length > 1 && log.live_[p] * 2 <= log.used_[p] - log.D0) collect(now);
+    },
+
+    purge_: function (now: number): void {
+      write([encodeRecord(T_PURGE, "")], now);
+      clear(true);
+    },
+
+    value_: function (k: string, r: Rec, room: number): string | undefined {
+      const i = cacheKeys.indexOf(k);
+      if (i >= 0) return cacheValues[i];
+      const b = log.read_(r.at, r.s);
+      if (!recordOk(b)) {
+        log.corrupt_++;
+        return undefined;
+      }
+      const v = b.substring(r.s - r.n);
+      const before = cacheBytes;
+      if (r.n <= cacheLimit) {
+        trim(cacheLimit - r.n);
+        if (r.n <= room + before - cacheBytes) cache(k, v);
+      }
+      return v;
+    },
+
+    cached_: function (): number {
+      return cacheBytes;
+    },
+
+    trim_: trim,
+
+    stats_: function (): FlashStats {
+      const N = log.N;
+      let min = Infinity;
+      let max = 0;
+      let sum = 0;
+      let live = 0;
+      let used = 0;
+      for (let p = 0; p < N; p++) {
+        const e = log.erases_[p];
+        min = Math.min(min, e);
+        max = Math.max(max, e);
+        sum += e;
+        live += log.live_[p];
+        used += log.used_[p];
+      }
+      return {
+        pages: N,
+        pageSize: log.P,
+        freePages: log.free_.length,
+        erases: { min: min, max: max, mean: sum / N },
+        liveBytes: live,
+        // Bytes in data pages that hold no live record (every other page has used_ D0 and no live
+        // bytes): what garbage collection can reclaim.
+        garbageBytes: used - N * log.D0 - live,
+        usedCapacity: cost,
+        capacity: capacity(maxRec),
+        corrupt: log.corrupt_,
+        flushes: log.flushes_,
+        gcRuns: log.gcRuns_,
+        programmedBytes: log.programmed_,
+        bufferedChanges: dirty.length,
+        cacheBytes: cacheBytes,
+        retries: log.retry_.retried_,
+      };
+    },
+  };
 }

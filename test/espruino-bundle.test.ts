@@ -8,6 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { bundleMoteDB, checkBundle, toModule } from "../tools/build-espruino";
 import { checkJs } from "../tools/dialect";
 import { SimFlash } from "../src/ports/simflash";
+import * as core from "../src/index";
+import { sameBytesOn } from "../tools/conformance";
 
 const code: Record<string, string> = {};
 beforeAll(async () => {
@@ -62,6 +64,11 @@ describe("the Espruino bundles", () => {
       expect(typeof m.errorCode).toBe("function");
     });
   }
+  it("both builds write the core's bytes to flash (native CRC, floats and UTF-8 in their place)", () => {
+    const want = sameBytesOn(core);
+    expect(want.length).toBe(64);
+    for (const kind of ["full", "kv"]) expect(sameBytesOn(load(code[kind]))).toEqual(want);
+  });
   it("kv build refuses queries with E_NO_QUERY and still lists everything", () => {
     const m = load(code.kv);
     const db = new m.MoteDB();
@@ -80,7 +87,7 @@ describe("the Espruino bundles", () => {
   });
   it("flash mode works though its code is defined on first use (FLASH_ONLY)", () => {
     for (const kind of ["full", "kv"]) {
-      expect(code[kind]).toMatch(/\|\|\(\w+=\w+\(\)\)\)\.\w+/); // the lazy definer's one use: (L||(L=defineL())).Store
+      expect(code[kind]).toMatch(/\|\|\([\w$]+=[\w$]+\(\)\)\)\.[\w$]+/); // the lazy definer's one use: (L||(L=defineL())).Store
       const m = load(code[kind]);
       const flash = new SimFlash(1024, 8, 4);
       const db = new m.MoteDB({ inMemory: false, flash: flash });

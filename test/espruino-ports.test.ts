@@ -4,7 +4,7 @@
 // same bytes after any sequence of erases and programs that NOR allows.
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { storageFlash } from "../src/ports/espruino";
+import { espruinoMemory, espruinoPlatform, rawFlash, storageFlash } from "../src/ports/espruino";
 import { SimFlash } from "../src/ports/simflash";
 import { errorCode } from "../src/errors";
 
@@ -134,5 +134,96 @@ describe("storageFlash", () => {
     const f = storageFlash({ name: "t", pageSize: PAGE, pageCount: PAGES, granularity: G });
     expect(() => f.program(2, "ab")).toThrow(/E_FLASH/);
     expect(() => storageFlash({ name: "x".repeat(25) })).toThrow(/E_OPTION/);
+  });
+});
+
+/** Espruino's require("Flash") over a SimFlash region at `base`, inside the free area [freeStart, freeEnd). */
+function fakeFlash(base: number, pageSize: number, pages: number, freeStart: number, freeEnd: number) {
+  const sim = new SimFlash(pageSize, pages, 1);
+  return {
+    sim,
+    getPage: (addr: number) => (addr >= base && addr < base + pageSize * pages ? { addr: addr - ((addr - base) % pageSize), length: pageSize } : undefined),
+    getFree: () => [{ addr: freeStart, length: freeEnd - freeStart }],
+    read: (len: number, addr: number) => new Uint8Array(Buffer.from(sim.read(addr - base, len), "latin1")),
+    write: (data: string, addr: number) => sim.program(addr - base, data),
+    erasePage: (addr: number) => sim.erase((addr - base) / pageSize),
+  };
+}
+
+describe("rawFlash", () => {
+  const BASE = 0x40000;
+  function withFlash(fl: ReturnType<typeof fakeFlash>): void {
+    vi.stubGlobal("require", (name: string) => {
+      if (name !== "Flash") throw new Error("no module " + name);
+      return fl;
+    });
+    vi.stubGlobal("E", { toString: (a: Uint8Array) => Buffer.from(a).toString("latin1") });
+  }
+  it("reads, programs and erases the region's pages, relative to its start", () => {
+    const fl = fakeFlash(BASE, PAGE, 8, BASE, BASE + PAGE * 8);
+    withFlash(fl);
+    const f = rawFlash({ start: BASE + PAGE * 2, pageCount: 4 });
+    expect([f.pageSize, f.pageCount, f.granularity]).toEqual([PAGE, 4, 4]);
+    f.erase(0);
+    f.program(4, "abcd");
+    expect(f.read(0, 8)).toBe(ff(4) + "abcd");
+    expect(fl.sim.read(PAGE * 2, 8)).toBe(ff(4) + "abcd");
+    expect(f.read(0, 0)).toBe("");
+    expect(() => f.program(2, "ab")).toThrow(/E_FLASH/);
+    expect(() => f.program(PAGE * 4, "abcd")).toThrow(/E_FLASH/);
+    expect(() => f.erase(4)).toThrow(/E_FLASH/);
+  });
+  it("refuses a start that is no page, another page size, and a region outside the free area", () => {
+    withFlash(fakeFlash(BASE, PAGE, 8, BASE + PAGE * 2, BASE + PAGE * 6));
+    expect(() => rawFlash({ start: BASE + 4, pageCount: 2 })).toThrow(/E_OPTION/);
+    expect(() => rawFlash({ start: BASE + PAGE * 2, pageCount: 2, pageSize: PAGE * 2 })).toThrow(/E_OPTION/);
+    expect(() => rawFlash({ start: BASE + PAGE, pageCount: 2 })).toThrow(/E_OPTION/);
+    expect(() => rawFlash({ start: BASE + PAGE * 4, pageCount: 3 })).toThrow(/E_OPTION/);
+    expect(rawFlash({ start: BASE + PAGE * 4, pageCount: 2, pageSize: PAGE }).pageCount).toBe(2);
+  });
+});
+
+describe("the Espruino platform", () => {
+  it("flushes the open databases when the interpreter is killed, not the closed ones", () => {
+    const kill: (() => void)[] = [];
+    vi.stubGlobal("E", { on: (ev: string, fn: () => void) => ev === "kill" && kill.push(fn) });
+    const dbs = [0, 1, 2].map(() => {
+      const on: Record<string, () => void> = {};
+      return { flushes: 0, flush() { this.flushes++; if (this === dbs[0]) throw new Error("flash gone"); }, on: (ev: string, fn: () => void) => (on[ev] = fn), close: () => on.close() };
+    });
+    for (const db of dbs) espruinoPlatform.opened!(db);
+    dbs[1].close();
+    for (const fn of kill) fn();
+    expect(dbs.map((d) => d.flushes)).toEqual([1, 0, 1]);
+    dbs[0].close();
+    dbs[2].close();
+    for (const fn of kill) fn();
+    expect(dbs.map((d) => d.flushes)).toEqual([1, 0, 1]);
+  });
+  it("gives storageFlash() as the default flash, and memory, clock and timer ports", () => {
+    withStorage(new FakeStorage());
+    const f = espruinoPlatform.flash!();
+    expect([f.pageSize, f.pageCount, f.granularity]).toEqual([4096, 8, 4]);
+    const p = process as unknown as { memory?: unknown };
+    p.memory = () => ({ free: 1000, blocksize: 12 });
+    vi.stubGlobal("getTime", () => 42.5);
+    const timers: unknown[] = [];
+    vi.stubGlobal("setInterval", (fn: () => void, ms: number) => timers.push([fn, ms]));
+    vi.stubGlobal("clearInterval", (h: unknown) => timers.push(["clear", h]));
+    try {
+      const m = espruinoPlatform.memory!();
+      expect(m.free()).toBe(12000);
+      expect(m.scale).toBeCloseTo(0.21 * 12);
+      p.memory = () => ({ free: 10 });
+      expect(espruinoMemory().free()).toBe(160);
+      expect(espruinoPlatform.clock!().now()).toBe(42.5);
+      const s = espruinoPlatform.scheduler!();
+      const fn = () => {};
+      expect(s.every(2, fn)).toBe(1);
+      s.cancel(7);
+      expect(timers).toEqual([[fn, 2000], ["clear", 7]]);
+    } finally {
+      delete p.memory;
+    }
   });
 });

@@ -339,13 +339,13 @@ export function shrink(code: string): string {
       voids++;
     }
   });
-  // Built-in functions that need no `this` (Math.floor, String.fromCharCode), called often: each
+  // Built-in functions that need no `this` (Math.floor, Array.isArray...), called often: each
   // becomes a parameter of the module's function, given the built-in as its argument.
   const calls = new Map<string, acorn.Node[]>();
   walk.full(ast, (n: acorn.AnyNode) => {
     if (n.type !== "MemberExpression" || n.computed || n.object.type !== "Identifier" || n.property.type !== "Identifier") return;
     const name = n.object.name + "." + n.property.name;
-    if (!/^(Math\.[a-z]+|String\.fromCharCode)$/.test(name) || typeof (globalThis as any)[n.object.name][n.property.name] !== "function") return;
+    if (!/^(Math\.[a-z]+|String\.fromCharCode|Array\.isArray|Object\.keys)$/.test(name) || typeof (globalThis as any)[n.object.name][n.property.name] !== "function") return;
     calls.set(name, (calls.get(name) || []).concat([n]));
   });
   const params: string[] = [];

@@ -1,10 +1,26 @@
 // Runs firmware/conformance.ts on Node with the host ports: the core from src/, SimFlash for
 // flash-mode cases. `npx tsx tools/conformance.ts` prints the cases; the tests call runOnNode().
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MoteDB } from "../src/index";
 import { SimFlash } from "../src/ports/simflash";
 import { conformance, Db } from "../firmware/conformance";
+
+/** A workload whose flash bytes must be the same on every runtime (tools/device.ts runs it on devices). */
+export const SAME_BYTES = join(fileURLToPath(new URL("..", import.meta.url)), "firmware/same-bytes.js");
+
+/**
+ * The lines firmware/same-bytes.js prints with `module` as require("motedb") (the core from src/,
+ * or an Espruino bundle loaded on Node) and a SimFlash for its flash, sorted.
+ */
+export function sameBytesOn(module: unknown): string[] {
+  const lines: string[] = [];
+  const req = (name: string) => (name === "motedb" ? module : undefined);
+  new Function("require", "print", "SAME_BYTES_FLASH", readFileSync(SAME_BYTES, "utf8"))(req, (l: string) => lines.push(l), new SimFlash(1024, 4, 4));
+  return lines.sort();
+}
 
 export interface ConformanceResult {
   lines: string[];

@@ -12,6 +12,8 @@
 // module and a case but not the module and every case (the 2630-variable build, a Puck.js).
 // --script FILE runs FILE (JavaScript) after the module instead of the conformance script: for
 // measurements by hand. It finds the module with require("motedb").
+// After the cases (unless --cases), firmware/same-bytes.js writes a fixed workload to flash there
+// and on Node: the bytes must be the same, or images would not move between runtimes.
 
 import { Command } from "commander";
 import { spawn, spawnSync } from "node:child_process";
@@ -19,6 +21,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { bundleForEspruino, bundleMoteDB, EspruinoBuild, ROOT } from "./build-espruino";
+import { SAME_BYTES, sameBytesOn } from "./conformance";
+import * as core from "../src/index";
 
 const SUMMARY = /^(\d+) passed, (\d+) failed$/;
 const BANNER_END = "http://espruino.com/Donate";
@@ -187,7 +191,15 @@ async function runBuild(kind: EspruinoBuild, o: RunOptions): Promise<boolean> {
       failed += Number(summary[2]) + (r.lines.some((l) => l.startsWith("Uncaught")) ? 1 : 0);
     }
     if (o.each) console.log(passed + " passed, " + failed + " failed");
-    return failed === 0 && passed > 0;
+    let same = true;
+    if (o.cases === undefined) {
+      const r = await run("same.js", "echo(0);\n" + readFileSync(SAME_BYTES, "utf8"), /^HEX163 /);
+      const got = r.lines.filter((l) => l.startsWith("HEX")).sort();
+      same = got.join("\n") === sameBytesOn(core).join("\n");
+      console.log((same ? "ok" : "FAIL") + " the flash bytes are Node's for the same calls (firmware/same-bytes.js)");
+      if (!same) console.log(r.lines.filter((l) => !l.startsWith("HEX")).join("\n"));
+    }
+    return failed === 0 && passed > 0 && same;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -59,11 +59,6 @@ export function espruinoScheduler(): Scheduler {
   };
 }
 
-/** Copy a string into RAM: a string read from memory-mapped flash changes when Storage compacts. */
-function copy(s: string | undefined, len: number): string {
-  return s === undefined || s.length < len ? fill(255, len) : s + "";
-}
-
 function bad(msg: string): never {
   throw moteError(E_OPTION, msg);
 }
@@ -72,7 +67,7 @@ function bad(msg: string): never {
 function nor(f: Flash, addr: number, len: number): void {
   const g = f.granularity;
   const ps = f.pageSize;
-  if (addr < 0 || addr + len > ps * f.pageCount || addr % g || len % g || (addr % ps) + len > ps) throw moteError(E_FLASH, "bad address " + addr);
+  if (!(addr >= 0) || addr + len > ps * f.pageCount || addr % g || len % g || (addr % ps) + len > ps) throw moteError(E_FLASH, "bad address " + addr);
 }
 
 export interface StorageFlashOptions {
@@ -101,11 +96,11 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
   // A Storage file header is 32 bytes.
   const pages = opt.pageCount ?? Math.min(8, Math.floor(S.getFree() / 2 / (pageSize + g + 32)));
   if (prefix.length < 1 || prefix.length > 24) bad("name: 1 to 24 characters");
-  if (pageSize < 256 || pageSize % g || g < 1) bad("pageSize: 256+, granularity's multiple");
+  if (pageSize < 256 || pageSize % g !== 0 || g < 1) bad("pageSize: 256+, whole granules");
   if (pages < 2) bad("Storage full");
   /** Write to a page's file, or throw E_FLASH with why not. */
   const write = function (p: number, data: string, offset: number, size?: number): void {
-    let why: unknown = "Storage full";
+    let why: unknown = "full";
     try {
       if (S.write(prefix + p, data, offset, size)) return;
     } catch (e) {
@@ -122,7 +117,9 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
       while (len > 0) {
         const at = addr % pageSize;
         const n = Math.min(len, pageSize - at);
-        out += copy(S.read(prefix + (addr - at) / pageSize, g + at, n), n);
+        const s = S.read(prefix + (addr - at) / pageSize, g + at, n);
+        // Copied into RAM (+ ""): a string read from memory-mapped flash changes when Storage compacts.
+        out += s === undefined || s.length < n ? fill(255, n) : s + "";
         addr += n;
         len -= n;
       }
@@ -133,9 +130,8 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
       nor(f, addr, n);
       const at = addr % pageSize;
       const p = (addr - at) / pageSize;
-      let old = S.read(prefix + p, g + at, n);
-      if (old === undefined) f.erase(p);
-      old = copy(old, n);
+      if (S.read(prefix + p) === undefined) f.erase(p);
+      const old = f.read(addr, n);
       if (old === data) return;
       if (old === fill(255, n)) return write(p, data, g + at);
       // Over written bytes (a torn obsolete mark written again): NOR only clears bits, and Storage
@@ -143,9 +139,9 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
       // loses the page; the core writes nothing else over data.
       for (let i = 0; i < n; i++) {
         const d = data.charCodeAt(i);
-        if ((old.charCodeAt(i) & d) !== d) throw moteError(E_FLASH, "a 0 bit would turn 1 at " + (addr + i));
+        if ((old.charCodeAt(i) & d) !== d) throw moteError(E_FLASH, "0 bit to 1 at " + (addr + i));
       }
-      const whole = copy(S.read(prefix + p, g, pageSize), pageSize);
+      const whole = f.read(addr - at, pageSize);
       write(p, fill(255, g) + whole.substring(0, at) + data + whole.substring(at + n), 0);
     },
     erase: function (p: number): void {
@@ -213,7 +209,7 @@ export const espruinoPlatform: Platform = {
     if (!open) {
       open = [];
       E.on("kill", function () {
-        (open as OpenDatabase[]).forEach(function (d) {
+        open!.forEach(function (d) {
           try {
             d.flush();
           } catch (e) {
@@ -222,11 +218,10 @@ export const espruinoPlatform: Platform = {
         });
       });
     }
-    const list = open;
-    list.push(db);
+    open.push(db);
     // "close" comes once, after the database was listed.
     db.on("close", function () {
-      list.splice(list.indexOf(db), 1);
+      open!.splice(open!.indexOf(db), 1);
     });
   },
 };
