@@ -36,122 +36,121 @@ function bound(keys: string[], k: string): number {
   return lo;
 }
 
+// A class for its callers (`new BTree(fanout, sizeOf)`), whose methods are closures made by the
+// constructor: they share the fan-out, the minimum and sizeOf as locals rather than fields.
 export class BTree<V> {
-  fanout_: number;
-  min_: number;
+  // Every field is set by the constructor, through `self` (hence the !).
   root_!: BNode<V>;
   size_!: number;
   entryBytes_!: number;
-  sizeOf_: (this: void, key: string, v: V) => number;
-  /** Remove key; returns the value it held, or undefined. set_() itself: a method more would cost RAM. */
-  remove_: (key: string) => V | undefined;
+  /** The bytes the tree holds with `size` keys whose entries hold `entryBytes`: its entries, their slots and the nodes they may need. */
+  bytesAt_!: (this: void, size: number, entryBytes: number) => number;
+  get_!: (this: void, key: string) => V | undefined;
+  /** Store v under key, or with v undefined remove key; returns the value it replaced. */
+  set_!: (this: void, key: string, v?: V) => V | undefined;
+  /** Remove key; returns the value it held, or undefined. set_() itself: a function more would cost RAM. */
+  remove_!: (this: void, key: string) => V | undefined;
+  /**
+   * Visit entries in key order (from node n, the root when n is left out); stop when `fn` returns
+   * false (then return false). The tree must not change during the walk.
+   */
+  each_!: (this: void, fn: (this: void, key: string, v: V) => boolean | void, n?: BNode<V>) => boolean;
+  clear_!: (this: void) => void;
 
   /** fanout: at least 4 (btreePagesize is at least 64). */
   constructor(fanout: number, sizeOf: (this: void, key: string, v: V) => number) {
-    this.fanout_ = fanout;
-    this.min_ = Math.floor(fanout / 2);
-    this.sizeOf_ = sizeOf;
-    this.remove_ = this.set_;
-    this.clear_();
-  }
-
-  /** The bytes the tree holds with `size` keys whose entries hold `entryBytes`: its entries, their slots and the nodes they may need. */
-  bytesAt_(size: number, entryBytes: number): number {
-    return (1 + Math.ceil((2 * size) / this.min_)) * NODE_BYTES + size * SLOT_BYTES + entryBytes;
-  }
-
-  get_(key: string): V | undefined {
-    let n = this.root_;
-    let i = bound(n.k_, key);
-    while (n.c_.length > n.k_.length) {
-      n = n.c_[i] as BNode<V>;
-      i = bound(n.k_, key);
-    }
-    return n.k_[i - 1] === key ? (n.c_[i - 1] as V) : undefined;
-  }
-
-  /** Store v under key, or with v undefined remove key; returns the value it replaced. */
-  set_(key: string, v?: V): V | undefined {
     const self = this;
-    // The root is the one child of a node above it, so that the root is split like any other node.
-    let r: BNode<V> = { k_: [], c_: [self.root_] };
-    const old = self.put_(r, key, v);
-    // Then the root is the highest node with a key (or the leaf, when the tree is empty).
-    while (r.k_.length === 0 && r.c_.length > 0) r = r.c_[0] as BNode<V>;
-    self.root_ = r;
-    if (old !== undefined) {
-      self.size_--;
-      self.entryBytes_ -= self.sizeOf_(key, old);
-    }
-    if (v !== undefined) {
-      self.size_++;
-      self.entryBytes_ += self.sizeOf_(key, v);
-    }
-    return old;
-  }
+    /** Every node but the root holds at least this many keys. */
+    const min = Math.floor(fanout / 2);
 
-  /** set_() under node n. */
-  private put_(n: BNode<V>, key: string, v: V | undefined): V | undefined {
-    const self = this;
-    const keys = n.k_;
-    const items = n.c_;
-    let i = bound(keys, key);
-    let old: V | undefined = undefined;
-    if (items.length === keys.length) {
-      // A leaf: an overwrite is a removal and an insertion at the same place.
-      if (keys[i - 1] === key) {
-        old = items[--i] as V;
-        keys.splice(i, 1);
-        items.splice(i, 1);
+    self.bytesAt_ = function (size: number, entryBytes: number): number {
+      return (1 + Math.ceil((2 * size) / min)) * NODE_BYTES + size * SLOT_BYTES + entryBytes;
+    };
+
+    self.get_ = function (key: string): V | undefined {
+      let n = self.root_;
+      let i = bound(n.k_, key);
+      // Down the children that may hold key, to the leaf.
+      for (; n.c_.length > n.k_.length; i = bound(n.k_, key)) n = n.c_[i] as BNode<V>;
+      return n.k_[i - 1] === key ? (n.c_[i - 1] as V) : undefined;
+    };
+
+    /** set_() under node n. */
+    const put = function (n: BNode<V>, key: string, v: V | undefined): V | undefined {
+      const keys = n.k_;
+      const items = n.c_;
+      let i = bound(keys, key);
+      let old: V | undefined = undefined;
+      if (items.length === keys.length) {
+        // A leaf: an overwrite is a removal and an insertion at the same place.
+        if (keys[i - 1] === key) {
+          old = items[--i] as V;
+          keys.splice(i, 1);
+          items.splice(i, 1);
+        }
+        if (v !== undefined) {
+          keys.splice(i, 0, key);
+          items.splice(i, 0, v);
+        }
+        return old;
       }
-      if (v !== undefined) {
-        keys.splice(i, 0, key);
-        items.splice(i, 0, v);
+      old = put(items[i] as BNode<V>, key, v);
+      let c = items[i] as BNode<V>;
+      if (c.k_.length < min && items.length > 1) {
+        // Too few keys: merge child i with a neighbour, the separator between them coming down
+        // into an inner node.
+        if (i > 0) i--;
+        c = items[i] as BNode<V>;
+        const b = items[i + 1] as BNode<V>;
+        c.k_ = c.k_.concat(c.c_.length > c.k_.length ? [keys[i]] : [], b.k_);
+        c.c_ = c.c_.concat(b.c_);
+        keys.splice(i, 1);
+        items.splice(i + 1, 1);
+      }
+      const len = c.k_.length;
+      if (len > fanout) {
+        // Too many: the upper half moves to a new right neighbour. An inner node's middle key
+        // moves up as the separator; a leaf's right half starts with a copy of it.
+        const inner = c.c_.length > len ? 1 : 0;
+        const half = Math.floor(len / 2);
+        const rk = c.k_.splice(half);
+        const rc = c.c_.splice(half + inner);
+        keys.splice(i, 0, inner > 0 ? (rk.shift() as string) : rk[0]);
+        items.splice(i + 1, 0, { k_: rk, c_: rc });
       }
       return old;
-    }
-    old = self.put_(items[i] as BNode<V>, key, v);
-    let c = items[i] as BNode<V>;
-    if (c.k_.length < self.min_ && items.length > 1) {
-      // Too few keys: merge child i with a neighbour, the separator between them coming down
-      // into an inner node.
-      if (i > 0) i--;
-      c = items[i] as BNode<V>;
-      const b = items[i + 1] as BNode<V>;
-      c.k_ = c.k_.concat(c.c_.length > c.k_.length ? [keys[i]] : [], b.k_);
-      c.c_ = c.c_.concat(b.c_);
-      keys.splice(i, 1);
-      items.splice(i + 1, 1);
-    }
-    const len = c.k_.length;
-    if (len > self.fanout_) {
-      // Too many: the upper half moves to a new right neighbour. An inner node's middle key
-      // moves up as the separator; a leaf's right half starts with a copy of it.
-      const inner = c.c_.length > len ? 1 : 0;
-      const half = Math.floor(len / 2);
-      const rk = c.k_.splice(half);
-      const rc = c.c_.splice(half + inner);
-      keys.splice(i, 0, inner > 0 ? (rk.shift() as string) : rk[0]);
-      items.splice(i + 1, 0, { k_: rk, c_: rc });
-    }
-    return old;
-  }
+    };
 
-  /**
-   * Visit entries in key order; stop when `fn` returns false (then return false). The tree must
-   * not change during the walk.
-   */
-  each_(fn: (key: string, v: V) => boolean | void, n?: BNode<V>): boolean {
-    const m = n === undefined ? this.root_ : n;
-    const leaf = m.c_.length === m.k_.length;
-    for (let i = 0; i < m.c_.length; i++) {
-      if ((leaf ? fn(m.k_[i], m.c_[i] as V) : this.each_(fn, m.c_[i] as BNode<V>)) === false) return false;
-    }
-    return true;
-  }
+    self.set_ = self.remove_ = function (key: string, v?: V): V | undefined {
+      // The root is the one child of a node above it, so that the root is split like any other node.
+      let r: BNode<V> = { k_: [], c_: [self.root_] };
+      const old = put(r, key, v);
+      // Then the root is the highest node with a key (or the leaf, when the tree is empty).
+      while (r.k_.length === 0 && r.c_.length > 0) r = r.c_[0] as BNode<V>;
+      self.root_ = r;
+      if (old !== undefined) {
+        self.size_--;
+        self.entryBytes_ -= sizeOf(key, old);
+      }
+      if (v !== undefined) {
+        self.size_++;
+        self.entryBytes_ += sizeOf(key, v);
+      }
+      return old;
+    };
 
-  clear_(): void {
-    this.root_ = { k_: [], c_: [] };
-    this.size_ = this.entryBytes_ = 0;
+    const each = (self.each_ = function (fn: (this: void, key: string, v: V) => boolean | void, n?: BNode<V>): boolean {
+      const m = n === undefined ? self.root_ : n;
+      const leaf = m.c_.length === m.k_.length;
+      for (let i = 0; i < m.c_.length; i++) {
+        if ((leaf ? fn(m.k_[i], m.c_[i] as V) : each(fn, m.c_[i] as BNode<V>)) === false) return false;
+      }
+      return true;
+    });
+
+    (self.clear_ = function (): void {
+      self.root_ = { k_: [], c_: [] };
+      self.size_ = self.entryBytes_ = 0;
+    })();
   }
 }

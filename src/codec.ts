@@ -37,12 +37,11 @@ function refuse(msg: string): never {
 
 function put(v: unknown, depth: number): string {
   if (depth > MAX_DEPTH) refuse("nests too deep or circular");
-  if (isNull(v)) return emit(u8(0));
-  if (v === true || v === false) return emit(u8(v ? 2 : 1));
+  if (isNull(v) || v === true || v === false) return emit(u8(isNull(v) ? 0 : v ? 2 : 1));
   if (typeof v === "number") {
     if (v - v !== 0) refuse("NaN and Infinity are not JSON numbers");
     // 2^53 - 1: past it, integers are floats.
-    return emit(Math.floor(v) !== v || Math.abs(v) > 9007199254740991 ? u8(5) + floatBytes(v) : v < 0 ? u8(4) + varint(-v - 1) : u8(3) + varint(v));
+    return emit(Math.floor(v) !== v || Math.abs(v) > 9007199254740991 ? u8(5) + floatBytes(v) : u8(v < 0 ? 4 : 3) + varint(v < 0 ? -v - 1 : v));
   }
   if (typeof v === "string") {
     if (v.length > cap) emit(v); // surely too large: fail before converting it
@@ -50,27 +49,27 @@ function put(v: unknown, depth: number): string {
     return emit(u8(6) + varint(b.length) + b);
   }
   const arr = Array.isArray(v);
-  if (!arr && (typeof v !== "object" || !isPlainObject(v as object))) refuse("not JSON: " + (typeof v === "object" ? "class instance" : typeof v));
-  const names = arr ? [] : Object.keys(v as object);
-  // [name bytes, value] of the fields that are defined.
+  const kind = typeof v;
+  if (!arr && (kind !== "object" || !isPlainObject(v as object))) refuse("not JSON: " + (kind === "object" ? "class instance" : kind));
+  const items = arr ? (v as unknown[]) : Object.keys(v as object);
+  // [name bytes, value] of the elements (no name), or of the fields that are defined.
   const f: unknown[][] = [];
-  for (let i = 0; i < names.length; i++) {
-    const k = names[i];
+  for (let i = 0; i < items.length; i++) {
+    const k = arr ? "" : (items[i] as string);
     if (k === "__proto__") refuse("field __proto__");
-    const x = (v as Record<string, unknown>)[k];
-    if (x !== undefined) f.push([utf8(k), x]);
+    const x = arr ? items[i] : (v as Record<string, unknown>)[k];
+    if (arr || x !== undefined) f.push([utf8(k), x]);
   }
-  // By name bytes. Names differ, so the sort's stability does not matter (only JavaScript names with
+  // Fields by name bytes. Names differ, so the sort's stability does not matter (only JavaScript names with
   // lone surrogates, each stored as U+FFFD, can have the same bytes; their order is then the sort's).
-  f.sort(function (a, b) {
-    return (a[0] as string) < (b[0] as string) ? -1 : 1;
-  });
-  const n = arr ? (v as unknown[]).length : f.length;
-  let out = emit(u8(arr ? 7 : T_OBJ) + varint(n));
-  for (let i = 0; i < n; i++) {
-    const k = arr ? "" : (f[i][0] as string);
-    const x = arr ? (v as unknown[])[i] : f[i][1];
-    out += (arr ? "" : emit(varint(k.length) + k)) + put(x ?? NULL, depth + 1);
+  if (!arr)
+    f.sort(function (a, b) {
+      return (a[0] as string) < (b[0] as string) ? -1 : 1;
+    });
+  let out = emit(u8(arr ? 7 : T_OBJ) + varint(f.length));
+  for (let i = 0; i < f.length; i++) {
+    const k = f[i][0] as string;
+    out += emit(arr ? "" : varint(k.length) + k) + put(f[i][1] ?? NULL, depth + 1);
   }
   return out;
 }
@@ -82,45 +81,45 @@ export function encode(v: unknown, limit: number): string {
   return put(v, 0);
 }
 
-// Where the reader is in the bytes it reads (reads never nest or call out, so one is enough).
+// The bytes the reader reads, and where it is in them (reads never nest or call out, so one is enough).
+let src = "";
 let pos = 0;
 
 function corrupt(what: string): never {
   throw moteError(E_CORRUPT, "stored value " + what);
 }
 
-/** A varint of s. */
-function num(s: string): number {
+/** The next n bytes. */
+function span(n: number): string {
+  pos += n;
+  if (pos > src.length) corrupt("cut short");
+  return src.substring(pos - n, pos);
+}
+
+/** A varint. */
+function num(): number {
   let n = 0;
   let m = 1;
   let b = 128;
   while (b > 127) {
-    if (pos >= s.length) corrupt("cut short");
-    b = s.charCodeAt(pos++);
+    b = span(1).charCodeAt(0);
     n += (b % 128) * m;
     m *= 128;
   }
   return n;
 }
 
-/** The next n bytes of s. */
-function span(s: string, n: number): string {
-  pos += n;
-  if (pos > s.length) corrupt("cut short");
-  return s.substring(pos - n, pos);
-}
-
-/** The value at pos in s, moving past it; with `keep` false, only moves past it. */
-function read(s: string, depth: number, keep: boolean): unknown {
+/** The value at pos, moving past it; with `keep` false, only moves past it. */
+function read(depth: number, keep: boolean): unknown {
   if (depth > MAX_DEPTH) corrupt("nests too deep");
   // A type byte is below 128: read as a varint, a bad one is still bad.
-  const t = num(s);
-  if (t > T_OBJ) corrupt("has bad type " + t);
+  const t = num();
+  if (t > T_OBJ) corrupt("bad type " + t);
   if (t < 3) return t === 0 ? NULL : t === 2;
-  const n = t === 5 ? 8 : num(s);
+  const n = t === 5 ? 8 : num();
   if (t < 5) return t === 3 ? n : -n - 1;
   if (t < 7) {
-    const b = span(s, n);
+    const b = span(n);
     if (!keep) return b;
     if (t === 6) return fromUtf8(b);
     const x = readFloat(b, 0);
@@ -129,25 +128,29 @@ function read(s: string, depth: number, keep: boolean): unknown {
   }
   const out: Record<string, unknown> | unknown[] = t === 7 ? [] : {};
   for (let i = 0; i < n; i++) {
-    const k = t === 7 ? "" : span(s, num(s));
-    const x = read(s, depth + 1, keep);
+    const k = t === 7 ? "" : span(num());
+    const x = read(depth + 1, keep);
     // An image is input too: a crafted name never reaches a prototype.
-    if (keep && t === 7) (out as unknown[]).push(x);
-    else if (keep && k !== "__proto__") (out as Record<string, unknown>)[fromUtf8(k)] = x;
+    if (!keep) {
+      // only moving past it
+    } else if (t === 7) (out as unknown[]).push(x);
+    else if (k !== "__proto__") (out as Record<string, unknown>)[fromUtf8(k)] = x;
   }
   return out;
 }
 
 /** The value these canonical bytes encode (from offset `at`, default 0). */
 export function decode(b: string, at?: number): unknown {
+  src = b;
   pos = at || 0;
-  return read(b, 0, true);
+  return read(0, true);
 }
 
 /** The offset just past the value that starts at `at` (lets a record hold several values). */
 export function skip(b: string, at: number): number {
+  src = b;
   pos = at;
-  read(b, 0, false);
+  read(0, false);
   return pos;
 }
 
@@ -158,12 +161,12 @@ export function skip(b: string, at: number): number {
  */
 export function fieldAt(b: string, at: number, name: string): number {
   if (b.charCodeAt(at) !== T_OBJ) return -2;
+  src = b;
   pos = at + 1;
-  for (let n = num(b); n > 0; n--) {
-    const k = span(b, num(b));
-    if (k === name) return pos;
-    if (k > name) return -1;
-    read(b, 0, false);
+  for (let n = num(); n > 0; n--) {
+    const k = span(num());
+    if (k >= name) return k === name ? pos : -1;
+    read(0, false);
   }
   return -1;
 }

@@ -51,7 +51,7 @@ export interface PageScan {
 }
 
 /**
- * Read the frames of the page at `base` from offset `from`, calling onFrame(head, at, records, ok)
+ * Read the frames of the page at `base` from offset `pos`, calling onFrame(head, at, records, ok)
  * for each frame whose header holds (ok: every record in it passed its CRC, they fill the frame
  * and their number matches). Stops at an erased frame header, or at one whose kind or CRC is
  * wrong or that runs past the page, which closes the page.
@@ -59,12 +59,11 @@ export interface PageScan {
 export function scanPage(
   read: ReadFn,
   base: number,
-  from: number,
+  pos: number,
   pageSize: number,
   g: number,
   onFrame: (this: void, h: FrameHead, at: number, recs: Found[], ok: boolean) => void,
 ): PageScan {
-  let pos = from;
   let corrupt = 0;
   let closed = false;
   while (!closed && pos + FRAME_HEADER <= pageSize) {
@@ -90,7 +89,7 @@ export function scanPage(
       }
       ok = ok && at === stop && recs.length === readU16(h, 4);
       if (!ok) corrupt++;
-      onFrame({ last_: h.charCodeAt(1) % 2 === 1, index_: readU16(h, 2), count_: readU16(h, 4), length_: readU16(h, 6), flush_: readU32(h, 8), time_: readU32(h, 12) }, base + pos, recs, ok);
+      onFrame({ last_: h.charCodeAt(1) % 2 > 0, index_: readU16(h, 2), count_: readU16(h, 4), length_: readU16(h, 6), flush_: readU32(h, 8), time_: readU32(h, 12) }, base + pos, recs, ok);
       pos = align(stop, g);
     }
   }

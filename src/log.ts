@@ -33,6 +33,9 @@ export interface LogRecord {
   size: number;
 }
 
+// FlashLog is a class for its callers (`new FlashLog(flash, retry)`), but its methods are closures
+// made by the constructor, like the store's: they share the geometry and the page lists as locals,
+// which on Espruino reads shorter and faster than through `this`.
 export class FlashLog {
   // Every field is set by the constructor, through `self` (hence the !).
   flash_!: Flash;
@@ -51,10 +54,6 @@ export class FlashLog {
   data_!: number[];
   /** Erased pages with a header, in the order they will be used. */
   free_!: number[];
-  /** The highest sequence number of any page. */
-  seq_!: number;
-  /** The id of the next flush. */
-  id_!: number;
   /** The highest database time any frame carries. */
   time!: number;
   corrupt_!: number;
@@ -63,146 +62,10 @@ export class FlashLog {
   programmed_!: number;
   /** Reads, retried. */
   read_!: ReadFn;
-
-  constructor(flash: Flash, retry: Retry) {
-    const self = this;
-    self.flash_ = flash;
-    self.retry_ = retry;
-    self.P = flash.pageSize;
-    self.N = flash.pageCount;
-    self.G = flash.granularity;
-    self.D0 = dataAt(self.G);
-    self.erases_ = [];
-    self.used_ = [];
-    self.live_ = [];
-    for (let p = 0; p < self.N; p++) {
-      self.erases_[p] = self.live_[p] = 0;
-      self.used_[p] = self.D0;
-    }
-    self.data_ = [];
-    self.free_ = [];
-    self.seq_ = self.time = self.corrupt_ = self.flushes_ = self.gcRuns_ = self.programmed_ = 0;
-    self.id_ = 1;
-    const read = function (addr: number, len: number): string {
-      return flash.read(addr, len);
-    };
-    self.read_ = function (addr: number, len: number): string {
-      return retry.run_("read", read, addr, len);
-    };
-  }
-
-  // ---- recovery -------------------------------------------------------------------------------
-
   /** Read the log and call apply(records) for every complete flush, in order; repair what a cut left. */
-  open(apply: (this: void, recs: LogRecord[]) => void): void {
-    const self = this;
-    const P = self.P;
-    const N = self.N;
-    const D0 = self.D0;
-    const read = self.read_;
-    const states: number[] = [];
-    const seqs: number[] = [];
-    const good: number[] = [];
-    let maxErases = 0;
-    for (let p = 0; p < N; p++) {
-      const r = readPageHeader(read(p * P, D0), P, N, self.G);
-      const h = r.h;
-      states.push(r.state);
-      if (h) {
-        seqs[p] = h.seq_;
-        self.erases_[p] = h.erases_;
-        self.seq_ = Math.max(self.seq_, h.seq_);
-        maxErases = Math.max(maxErases, h.erases_);
-        if (r.state === P_GOOD) good.push(p);
-      }
-    }
-    // No page has a header: the region is not an image yet, and the repair below formats it.
-    const image = self.seq_ > 0;
-    // The flush being assembled: its id (-1 before the first frame), the index its next frame must
-    // have, and its records.
-    let id = -1;
-    let next = 0;
-    let recs: LogRecord[] = [];
-    let applied = 0;
-    const onFrame = function (h: FrameHead, at: number, found: Found[], ok: boolean): void {
-      const f = h.flush_;
-      const index = h.index_;
-      self.time = Math.max(self.time, h.time_);
-      self.id_ = Math.max(self.id_, f + 1);
-      if (f <= applied) return; // a frame written again after a failed program
-      if (f !== id) {
-        // Another flush abandons the one being assembled. It starts at frame 0, except at the very
-        // start of the log, where garbage collection may have erased its first frames after
-        // copying their live records.
-        next = id < 0 ? index : 0;
-        id = f;
-        recs = [];
-      }
-      if (index !== next || !ok) {
-        // A gap: frames are missing, so the flush is not whole and nothing more of it is taken
-        // (next -1 matches no frame). A damaged frame with the expected index may still be
-        // followed by the same frame written again.
-        if (index > next) next = -1;
-        return;
-      }
-      for (let i = 0; i < found.length; i++) {
-        const r = found[i];
-        recs.push({ at: r.at, type: r.type_, key: fromUtf8(r.key_), tags: r.tags_ !== "" ? (decode(r.tags_) as string[]) : undefined, x: r.x, n: r.vlen_, size: r.size_ });
-      }
-      next++;
-      if (h.last_) {
-        // Every frame of it read whole: apply it. Later frames of this id are copies, passed over above.
-        applied = f;
-        apply(recs);
-      }
-    };
-    // Good pages in sequence order: those whose first frame slot is erased are free, the others
-    // hold the log, read in that order.
-    sortBySeq(good, seqs);
-    for (let i = 0; i < good.length; i++) {
-      const p = good[i];
-      if (blank(read(p * P + D0, FRAME_HEADER))) self.free_.push(p);
-      else {
-        self.data_.push(p);
-        const s = scanPage(read, p * P, D0, P, self.G, onFrame);
-        self.corrupt_ += s.corrupt_;
-        self.used_[p] = s.closed_ ? P : s.end_;
-      }
-    }
-    // Pages a cut (or damage) left unusable: erase them (a blank one only if some byte is not
-    // 0xFF) and give them a header, after every other page. An obsolete page's erase may have
-    // begun before the cut: it wore the page, so it counts. The erase count of a page whose
-    // header was lost is taken as the highest known.
-    for (let p = 0; p < N; p++) {
-      const st = states[p];
-      if (st === P_BAD && image) self.corrupt_++;
-      if (st !== P_GOOD) self.renew_(p, st === P_OBSOLETE ? self.erases_[p] + 1 : maxErases, st !== P_BLANK || !blankRange(read, p * P, P));
-    }
-  }
-
+  open!: (this: void, apply: (this: void, recs: LogRecord[]) => void) => void;
   /** Erase page p (when `erase`), program its header with the next sequence number, and free it. */
-  renew_(p: number, erases: number, erase: boolean): void {
-    const self = this;
-    const flash = self.flash_;
-    self.retry_.run_("erase", function () {
-      if (erase) {
-        flash.erase(p);
-        erases++;
-      }
-      // A header program that fails may have cleared some bits: erase again before the next try.
-      erase = true;
-      flash.program(p * self.P, encodePageHeader(self.seq_ + 1, erases, self.P, self.N, self.G));
-    });
-    self.programmed_ += self.D0 - self.G;
-    self.seq_++;
-    self.erases_[p] = erases;
-    self.used_[p] = self.D0;
-    self.live_[p] = 0;
-    self.free_.push(p);
-  }
-
-  // ---- writing --------------------------------------------------------------------------------
-
+  renew_!: (this: void, p: number, erases: number, erase: boolean) => void;
   /**
    * Write records (their bytes) as one flush, all or nothing after a cut; returns their addresses.
    * With `plan`, write nothing and return one entry for each erased page the flush would take:
@@ -211,75 +74,204 @@ export class FlashLog {
    * The next page is the first erased one (one is the spare, for garbage collection only), erased
    * again unless it is erased.
    */
-  write_(recs: string[], time: number, gc: boolean, plan?: boolean): number[] {
+  write_!: (this: void, recs: string[], time: number, gc: boolean, plan?: boolean) => number[];
+
+  constructor(flash: Flash, retry: Retry) {
     const self = this;
-    const P = self.P;
-    const n = recs.length;
-    const data = self.data_;
-    const free = self.free_;
-    const used = self.used_;
-    const out: number[] = [];
-    const id = plan ? 0 : self.id_++;
-    // The head page, and where its next frame goes (no head: a page must be taken).
-    let h = data[data.length - 1];
-    let pos = h === undefined ? P : used[h];
-    let i = 0;
-    let index = 0;
-    let fails = 0;
-    let start = 0;
-    while (index === 0 || i < n) {
-      if (pos + FRAME_HEADER + (i < n ? recs[i].length : 0) > P) {
-        if (plan) out.push(0);
+    self.flash_ = flash;
+    self.retry_ = retry;
+    const P = (self.P = flash.pageSize);
+    const N = (self.N = flash.pageCount);
+    const G = (self.G = flash.granularity);
+    const D0 = (self.D0 = dataAt(G));
+    const erases: number[] = (self.erases_ = []);
+    const used: number[] = (self.used_ = []);
+    const live: number[] = (self.live_ = []);
+    const data: number[] = (self.data_ = []);
+    const free: number[] = (self.free_ = []);
+    // (Erase counts need no start: open() reads or sets every page's.)
+    for (let p = 0; p < N; p++) {
+      live[p] = 0;
+      used[p] = D0;
+    }
+    self.time = self.corrupt_ = self.flushes_ = self.gcRuns_ = self.programmed_ = 0;
+    /** The highest sequence number of any page, and the id of the next flush. */
+    let seq = 0;
+    let id = 1;
+    const flashRead = function (addr: number, len: number): string {
+      return flash.read(addr, len);
+    };
+    const read = (self.read_ = function (addr: number, len: number): string {
+      return retry.run_("read", flashRead, addr, len);
+    });
+
+    const renew = (self.renew_ = function (p: number, n: number, erase: boolean): void {
+      retry.run_("erase", function () {
+        if (erase) {
+          flash.erase(p);
+          n++;
+        }
+        // A header program that fails may have cleared some bits: erase again before the next try.
+        erase = true;
+        flash.program(p * P, encodePageHeader(seq + 1, n, P, N, G));
+      });
+      self.programmed_ += D0 - G;
+      seq++;
+      erases[p] = n;
+      used[p] = D0;
+      live[p] = 0;
+      free.push(p);
+    });
+
+    // ---- recovery -----------------------------------------------------------------------------
+
+    self.open = function (apply: (this: void, recs: LogRecord[]) => void): void {
+      const states: number[] = [];
+      const seqs: number[] = [];
+      const good: number[] = [];
+      let maxErases = 0;
+      for (let p = 0; p < N; p++) {
+        const r = readPageHeader(read(p * P, D0), P, N, G);
+        const h = r.h;
+        states[p] = r.state;
+        if (h) {
+          seqs[p] = h.seq_;
+          erases[p] = h.erases_;
+          seq = Math.max(seq, h.seq_);
+          maxErases = Math.max(maxErases, h.erases_);
+          if (r.state === P_GOOD) good.push(p);
+        }
+      }
+      // No page has a header: the region is not an image yet, and the repair below formats it.
+      const image = seq > 0;
+      // The flush being assembled: its id (-1 before the first frame), the index its next frame must
+      // have, and its records.
+      let f = -1;
+      let next = 0;
+      let recs: LogRecord[] = [];
+      let applied = 0;
+      const onFrame = function (h: FrameHead, at: number, found: Found[], ok: boolean): void {
+        const index = h.index_;
+        self.time = Math.max(self.time, h.time_);
+        id = Math.max(id, h.flush_ + 1);
+        if (h.flush_ <= applied) return; // a frame written again after a failed program
+        if (h.flush_ !== f) {
+          // Another flush abandons the one being assembled. It starts at frame 0, except at the very
+          // start of the log, where garbage collection may have erased its first frames after
+          // copying their live records.
+          next = f < 0 ? index : 0;
+          f = h.flush_;
+          recs = [];
+        }
+        if (index !== next || !ok) {
+          // A gap: frames are missing, so the flush is not whole and nothing more of it is taken
+          // (next -1 matches no frame). A damaged frame with the expected index may still be
+          // followed by the same frame written again.
+          if (index > next) next = -1;
+          return;
+        }
+        for (let i = 0; i < found.length; i++) {
+          const r = found[i];
+          recs.push({ at: r.at, type: r.type_, key: fromUtf8(r.key_), tags: r.tags_ !== "" ? (decode(r.tags_) as string[]) : undefined, x: r.x, n: r.vlen_, size: r.size_ });
+        }
+        next++;
+        if (h.last_) {
+          // Every frame of it read whole: apply it. Later frames of this id are copies, passed over above.
+          applied = f;
+          apply(recs);
+        }
+      };
+      // Good pages in sequence order: those whose first frame slot is erased are free, the others
+      // hold the log, read in that order.
+      sortBySeq(good, seqs);
+      for (let i = 0; i < good.length; i++) {
+        const p = good[i];
+        if (blank(read(p * P + D0, FRAME_HEADER))) free.push(p);
         else {
-          if (free.length <= (gc ? 0 : 1)) throw flashFull();
-          h = free.shift() as number;
-          if (!blankRange(self.read_, h * P + self.D0, P - self.D0)) {
-            self.renew_(h, self.erases_[h], true);
-            free.pop();
+          data.push(p);
+          const s = scanPage(read, p * P, D0, P, G, onFrame);
+          self.corrupt_ += s.corrupt_;
+          used[p] = s.closed_ ? P : s.end_;
+        }
+      }
+      // Pages a cut (or damage) left unusable: erase them (a blank one only if some byte is not
+      // 0xFF) and give them a header, after every other page. An obsolete page's erase may have
+      // begun before the cut: it wore the page, so it counts. The erase count of a page whose
+      // header was lost is taken as the highest known.
+      for (let p = 0; p < N; p++) {
+        const st = states[p];
+        if (st === P_BAD && image) self.corrupt_++;
+        if (st !== P_GOOD) renew(p, st === P_OBSOLETE ? erases[p] + 1 : maxErases, st !== P_BLANK || !blankRange(read, p * P, P));
+      }
+    };
+
+    // ---- writing ------------------------------------------------------------------------------
+
+    self.write_ = function (recs: string[], time: number, gc: boolean, plan?: boolean): number[] {
+      const n = recs.length;
+      const out: number[] = [];
+      const flush = plan ? 0 : id++;
+      // The head page, and where its next frame goes (no head: a page must be taken).
+      let h = data[data.length - 1];
+      let pos = h === undefined ? P : used[h];
+      let i = 0;
+      let index = 0;
+      let fails = 0;
+      let start = 0;
+      while (index === 0 || i < n) {
+        if (pos + FRAME_HEADER + (i < n ? recs[i].length : 0) > P) {
+          if (plan) out.push(0);
+          else {
+            if (free.length <= (gc ? 0 : 1)) throw flashFull();
+            h = free.shift() as number;
+            if (!blankRange(read, h * P + D0, P - D0)) {
+              renew(h, erases[h], true);
+              free.pop();
+            }
+            data.push(h);
           }
-          data.push(h);
+          pos = D0;
         }
-        pos = self.D0;
-      }
-      let j = i;
-      let len = 0;
-      const room = Math.min(P - pos - FRAME_HEADER, FRAME_MAX);
-      while (j < n && len + recs[j].length <= room) len += recs[j++].length;
-      let end = align(pos + FRAME_HEADER + len, self.G);
-      let done = true;
-      if (!plan) {
-        let f = encodeFrameHeader(j === n, index, j - i, len, id, Math.floor(time));
-        for (let k = i; k < j; k++) {
-          out.push(h * P + pos + f.length);
-          f += recs[k];
+        let j = i;
+        let len = 0;
+        const room = Math.min(P - pos - FRAME_HEADER, FRAME_MAX);
+        while (j < n && len + recs[j].length <= room) len += recs[j++].length;
+        let end = align(pos + FRAME_HEADER + len, G);
+        if (!plan) {
+          const at = h * P + pos;
+          let f = encodeFrameHeader(j === n, index, j - i, len, flush, Math.floor(time));
+          for (let k = i; k < j; k++) {
+            out.push(at + f.length);
+            f += recs[k];
+          }
+          f += fill(255, end - pos - f.length);
+          try {
+            flash.program(at, f);
+            self.programmed_ += f.length;
+          } catch (e) {
+            // The page may now hold part of this frame: append nothing more there, and write the
+            // same frame (records from i, the same index) again elsewhere.
+            out.splice(i);
+            end = P;
+            j = i;
+            index--;
+            start = retry.again_(++fails, start, "program", e);
+          }
+          used[h] = end;
         }
-        f += fill(255, end - pos - f.length);
-        try {
-          self.flash_.program(h * P + pos, f);
-          self.programmed_ += f.length;
-        } catch (e) {
-          // The page may now hold part of this frame: append nothing more there, write it again elsewhere.
-          out.splice(i);
-          end = P;
-          done = false;
-          start = self.retry_.again_(++fails, start, "program", e);
-        }
-        used[h] = end;
-      }
-      pos = end;
-      if (done) {
+        pos = end;
         i = j;
         index++;
       }
-    }
-    if (!plan && !gc) self.flushes_++;
-    return out;
+      if (!plan && !gc) self.flushes_++;
+      return out;
+    };
   }
 }
 
 /** Sort page numbers by sequence number. */
-export function sortBySeq(pages: number[], seq: number[]): void {
-  pages.sort(function (a: number, b: number): number {
+export function sortBySeq(pages: number[], seq: number[]): number[] {
+  return pages.sort(function (a: number, b: number): number {
     return seq[a] - seq[b];
   });
 }

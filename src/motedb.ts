@@ -111,6 +111,9 @@ export class MoteDB {
     const ev: Listener[][] = [[], [], [], [], []];
     /** How many times each operation ran (OPS), then records expired and flushes (events.ts). */
     const n = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    /** The TTL heap (heap.ts), emptied and refilled in place: db.at_ and db.atKey_ stay these arrays. */
+    const at: number[] = (db.at_ = []);
+    const atKey: string[] = (db.atKey_ = []);
     /** Live records with an expiry: the heap holds these and stale entries. */
     let ttl = 0;
     /** The next generated key's sequence number (keys.ts). */
@@ -133,8 +136,7 @@ export class MoteDB {
      * are never resurrected and never expire early; they outlive their TTL by at most the jump.
      */
     function time(): number {
-      t = Math.max(t, o.clock.now());
-      return t;
+      return (t = Math.max(t, o.clock.now()));
     }
 
     /** The listeners of an event, named from outside: only names in EVENTS, so never a prototype's. */
@@ -146,34 +148,35 @@ export class MoteDB {
 
     /** Call the listeners of event i. One that throws does not stop the others; it is reported as an 'error'. */
     function emit(i: number, a?: unknown): void {
-      const l = ev[i].slice();
-      for (let j = 0; j < l.length; j++) {
+      // A copy: a listener may call on() or off().
+      ev[i].slice().forEach(function (l: Listener) {
         try {
-          l[j](a);
+          l(a);
         } catch (e) {
           if (i !== ERROR) emit(ERROR, e);
         }
-      }
+      });
     }
 
     /** Bytes the database holds in RAM, as the budget counts them; with changes (keys get recs), what it would hold after them. */
     function used(keys?: string[], recs?: (Rec | undefined)[]): number {
       let size = tree.size_;
       let entries = tree.entryBytes_;
-      let heap = db.at_.length;
-      for (let i = 0; keys && i < keys.length; i++) {
-        const k = keys[i];
-        const r = (recs as (Rec | undefined)[])[i];
-        const old = tree.get_(k);
-        if (old) {
-          size--;
-          entries -= recBytes(k, old);
-        }
-        if (r) {
-          size++;
-          entries += recBytes(k, r);
-          if (r.x > 0) heap++;
-        }
+      let heap = at.length;
+      if (keys) {
+        keys.forEach(function (k: string, i: number) {
+          const r = (recs as (Rec | undefined)[])[i];
+          const old = tree.get_(k);
+          if (old) {
+            size--;
+            entries -= recBytes(k, old);
+          }
+          if (r) {
+            size++;
+            entries += recBytes(k, r);
+            if (r.x > 0) heap++;
+          }
+        });
       }
       // In flash mode, the values cached (store.ts) count too.
       return tree.bytesAt_(size, entries) + heap * HEAP_ENTRY_BYTES + (store ? store.cached_() : 0);
@@ -181,15 +184,13 @@ export class MoteDB {
 
     /** Rebuild the TTL heap from the records that expire, dropping its stale entries, `when` (heap.ts) says. */
     function rebuild(when: number): void {
-      if (when === ALWAYS || db.at_.length > (when === IF_STALE ? ttl : 2 * ttl + 64)) {
-        const A: number[] = [];
-        const K: string[] = [];
+      if (when === ALWAYS || at.length > (when === IF_STALE ? ttl : 2 * ttl + 64)) {
+        at.splice(0);
+        atKey.splice(0);
         tree.each_(function (k: string, r: Rec) {
-          if (r.x > 0) sift(A, K, r.x, k, A.length);
+          if (r.x > 0) sift(at, atKey, r.x, k, at.length);
         });
-        db.at_ = A;
-        db.atKey_ = K;
-        ttl = A.length;
+        ttl = at.length;
       }
     }
 
@@ -197,7 +198,7 @@ export class MoteDB {
     function forget(k: string): void {
       const r = tree.remove_(k) as Rec;
       if (r.x > 0) ttl--;
-      if (store) store.dropped_(k, r);
+      if (store) store.dropped_(r);
     }
 
     /**
@@ -207,13 +208,13 @@ export class MoteDB {
     function expire(): number {
       const now = time();
       let count = 0;
-      // The heap is read afresh each time round: an 'expire' listener may write, and so rebuild it.
-      while (db.at_.length > 0 && db.at_[0] <= now) {
-        const at = db.at_[0];
-        const k = db.atKey_[0];
-        popRoot(db.at_, db.atKey_);
+      // The heap is read afresh each time round: an 'expire' listener may write, and so change it.
+      while (at.length > 0 && at[0] <= now) {
+        const x = at[0];
+        const k = atKey[0];
+        popRoot(at, atKey);
         const r = tree.get_(k);
-        if (r && r.x === at) {
+        if (r && r.x === x) {
           forget(k);
           n[N_EXPIRED]++;
           count++;
@@ -259,14 +260,14 @@ export class MoteDB {
     }
 
     /**
-     * The canonical bytes of k's document: from RAM, or from flash (and cached). Undefined when its
-     * bytes on flash turned out damaged (stats().flash.corrupt counts them): the caller then forgets
-     * the record, and the key reads as absent for the rest of the session. At the next open, recovery
-     * drops the whole flush that held the record (flushes are all or nothing), so its other keys
-     * return to older versions.
+     * The canonical bytes of the document of r (the index's record): from RAM, or from flash (and
+     * cached). Undefined when its bytes on flash turned out damaged (stats().flash.corrupt counts
+     * them): the caller then forgets the record, and the key reads as absent for the rest of the
+     * session. At the next open, recovery drops the whole flush that held the record (flushes are
+     * all or nothing), so its other keys return to older versions.
      */
-    function bytesOf(k: string, r: Rec): string | undefined {
-      return r.v !== undefined ? r.v : (store as Store).value_(k, r, budget - used());
+    function bytesOf(r: Rec): string | undefined {
+      return r.v !== undefined ? r.v : (store as Store).value_(r, budget - used());
     }
 
     /** query (the documents), keys and count (the keys): of the records that match q, in key order, within its $skip and $limit. */
@@ -283,7 +284,7 @@ export class MoteDB {
         tree.each_(function (k: string, r: Rec) {
           // A query reads the document in its bytes; only what it returns is decoded. The keys (and
           // the count) of every record need no bytes.
-          const b = all && op !== OP_QUERY ? "" : bytesOf(k, r);
+          const b = all && op !== OP_QUERY ? "" : bytesOf(r);
           if (b === undefined) lost.push(k);
           else if (all || c.test_(new Encoded(b, 0), r.g)) {
             if (skip > 0) skip--;
@@ -296,7 +297,9 @@ export class MoteDB {
         });
       }
       // The index must not change during the walk: lost records go after it.
-      for (let i = 0; i < lost.length; i++) forget(lost[i]);
+      lost.forEach(function (k: string) {
+        forget(k);
+      });
       return out;
     }
 
@@ -321,7 +324,9 @@ export class MoteDB {
       const max = o.maxKeyLength;
       if (del) {
         // Every key is checked first; then expired records go, and only live ones are deleted.
-        for (let i = 0; i < count; i++) checkKey(items[i], max);
+        items.forEach(function (k: unknown) {
+          checkKey(k, max);
+        });
         expire();
       }
       const now = time();
@@ -330,9 +335,7 @@ export class MoteDB {
       const recs: (Rec | undefined)[] = [];
       /** "#" + key: 1 + the key's index in keys. */
       const seen: Record<string, number> = {};
-      const out: string[] = [];
-      for (let i = 0; i < count; i++) {
-        const item = items[i];
+      const out = (items as unknown[]).map(function (item: unknown, i: number): string {
         const pair = batch && Array.isArray(item) && item.length === 2 && typeof item[0] === "string";
         let r: Rec | undefined = undefined;
         if (!del) {
@@ -347,12 +350,14 @@ export class MoteDB {
           if (tg !== undefined && !isNull(tg)) {
             // A copy (not an array: as bad as an array holding a tag that is no string).
             g = (Array.isArray(tg) ? tg : [0]).slice() as string[];
-            for (let j = 0; j < g.length; j++) if (typeof g[j] !== "string" || g[j] === "") throw moteError(E_VALUE, "tags: non-empty strings");
+            g.forEach(function (tag: unknown) {
+              if (typeof tag !== "string" || tag === "") throw moteError(E_VALUE, "tags: non-empty strings");
+            });
           }
-          const v = encode(pair ? item[1] : item, o.maxValueSize);
+          const v = encode(pair ? (item as unknown[])[1] : item, o.maxValueSize);
           r = rec(v, x, g, -1, v.length, 0);
         }
-        const given = del ? item : pair ? item[0] : batch ? undefined : key;
+        const given = del ? item : pair ? (item as unknown[])[0] : batch ? undefined : key;
         let k = "";
         if (given === undefined || given === null) {
           // A generated key no record has, nor an earlier item of the batch.
@@ -364,11 +369,12 @@ export class MoteDB {
         } else k = checkKey(given, max);
         // A key twice in one batch: the later item wins, as if they had been put in turn.
         // (A delete is a change only of a live record.)
-        let c = seen["#" + k];
-        if (!c && (r || tree.get_(k))) c = seen["#" + k] = keys.push(k);
+        const slot = "#" + k;
+        let c = seen[slot];
+        if (!c && (r || tree.get_(k))) c = seen[slot] = keys.push(k);
         if (c) recs[c - 1] = r;
-        out.push(k);
-      }
+        return k;
+      });
       if (del && keys.length === 0) return 0;
       // Apply the changes all together, or none of them: flash room (flash mode) and the RAM budget
       // are checked first, and nothing below can fail halfway. A write that frees bytes always fits
@@ -389,18 +395,17 @@ export class MoteDB {
         }
         if (store) store.trim_(0);
       }
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i];
+      keys.forEach(function (k: string, i: number) {
         const r = recs[i];
         const old = tree.set_(k, r);
         if (store) store.changed_(k, old, r);
         if (old && old.x > 0) ttl--;
         if (r && r.x > 0) {
           ttl++;
-          sift(db.at_, db.atKey_, r.x, k, db.at_.length);
+          sift(at, atKey, r.x, k, at.length);
           rebuild(IF_MOSTLY_STALE);
         }
-      }
+      });
       // The write is done in RAM: a flush that fails now keeps the buffer and reports an 'error'.
       if (store && store.wrote_()) tick(IN_BACKGROUND);
       return del ? keys.length : out;
@@ -438,10 +443,9 @@ export class MoteDB {
     };
     db.get = function (key: unknown): unknown {
       const r = find(OP_GET, key);
-      if (!r) return undefined;
-      const b = bytesOf(key as string, r);
+      const b = r && bytesOf(r);
       if (b !== undefined) return decode(b);
-      forget(key as string);
+      if (r) forget(key as string);
       return undefined;
     };
     db.has = function (key: unknown): boolean {
@@ -470,13 +474,17 @@ export class MoteDB {
     db.close = function (): void {
       if (closed) return;
       db.flush();
-      for (let i = 0; i < timers.length; i++) (sch as Scheduler).cancel(timers[i]);
+      timers.forEach(function (id: unknown) {
+        return (sch as Scheduler).cancel(id);
+      });
       closed = true;
       emit(CLOSE);
     };
     db.stats = function (): Stats {
       const ops: Record<string, number> = {};
-      for (let i = 0; i < OPS.length; i++) ops[OPS[i]] = n[i];
+      OPS.forEach(function (name: string, i: number) {
+        ops[name] = n[i];
+      });
       const st: Stats = {
         ops: ops,
         expired: n[N_EXPIRED],
@@ -501,7 +509,7 @@ export class MoteDB {
 
     // ---- opening ------------------------------------------------------------------------------
 
-    rebuild(ALWAYS);
+    // The heap starts empty, as the index does.
     if (!o.inMemory) {
       // Flash mode: rebuild the index from the log, resume the clock, drop what expired (not
       // counted in stats().expired), and make new keys sort after the generated ones found.
@@ -517,10 +525,10 @@ export class MoteDB {
     const timers = sch
       ? [
           sch.every(o.ttlCheckInterval, function () {
-            tick(IN_BACKGROUND);
+            return tick(IN_BACKGROUND);
           }),
           sch.every(o.cleanupInterval, function () {
-            tick(HOUSEKEEPING);
+            return tick(HOUSEKEEPING);
           }),
         ]
       : [];
@@ -539,7 +547,7 @@ export class MoteDB {
       db.close();
       throw e;
     }
-    if (typeof r !== "object" || r === null || typeof (r as { then?: unknown }).then !== "function") {
+    if (typeof r !== "object" || !r || typeof (r as { then?: unknown }).then !== "function") {
       db.close();
       return r;
     }

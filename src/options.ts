@@ -53,27 +53,26 @@ export interface Settings {
   scheduler: Scheduler | undefined;
 }
 
-/** Every option but the ports: its default, and for a number the range it must be in. */
-const OPTIONS: Record<string, (number | boolean)[]> = {
-  inMemory: [true],
-  adaptiveThreshold: [true],
-  ramPercentage: [15, 0.01, 100],
-  ttlCheckInterval: [60, 0.001, 1e9],
-  cleanupInterval: [3600, 0.001, 1e9],
-  btreePagesize: [512, 64, 65536],
-  btreeCachesize: [4096, 0, 1e9],
-  maxRetries: [3, 0, 100],
-  retryDelay: [0.1, 0, 60],
-  lockTimeout: [5, 0, 3600],
-  maxValueSize: [8192, 16, 1e7],
-  // 255: the longest key the flash format can hold (its length is one byte).
-  maxKeyLength: [64, 1, 255],
-};
 /**
- * The ports, in the order their defaults are made (flash last: flash mode alone needs one), and the
- * method each must have. The scheduler may be left out: the database then runs no timers.
+ * Every option, in the order settle() takes them: NAMES[0] and [1] are booleans (default true),
+ * [2] to [11] numbers, [12] to [15] the ports, in the order their defaults are made (flash last:
+ * flash mode alone needs one).
  */
-const PORTS = ["memory", "clock", "scheduler", "flash"];
+const NAMES = "inMemory adaptiveThreshold ramPercentage ttlCheckInterval cleanupInterval btreePagesize btreeCachesize maxRetries retryDelay lockTimeout maxValueSize maxKeyLength memory clock scheduler flash".split(" ");
+/** Of each number, in the order of NAMES: its default, and the range it must be in. */
+const NUMBERS = [
+  15, 0.01, 100, // ramPercentage
+  60, 0.001, 1e9, // ttlCheckInterval
+  3600, 0.001, 1e9, // cleanupInterval
+  512, 64, 65536, // btreePagesize
+  4096, 0, 1e9, // btreeCachesize
+  3, 0, 100, // maxRetries
+  0.1, 0, 60, // retryDelay
+  5, 0, 3600, // lockTimeout
+  8192, 16, 1e7, // maxValueSize
+  64, 1, 255, // maxKeyLength: 255, the longest key the flash format can hold (its length is one byte)
+];
+/** The method each port must have. The scheduler may be left out: the database then runs no timers. */
 const NEEDS = ["free", "now", "", "read"];
 
 function bad(msg: string): never {
@@ -84,25 +83,28 @@ function bad(msg: string): never {
 export function settle(options: unknown): Settings {
   const o = (options ?? {}) as Record<string, unknown>;
   if (typeof o !== "object") bad("options: not an object");
-  for (const name in o) {
-    // Only a row of the table is an array: never what an object inherits (constructor, __proto__).
-    if (!Array.isArray(OPTIONS[name]) && PORTS.indexOf(name) < 0) bad("unknown option " + name);
-  }
+  for (const name in o) if (NAMES.indexOf(name) < 0) bad("unknown option " + name);
   const s: Record<string, unknown> = {};
-  for (const name in OPTIONS) {
-    const row = OPTIONS[name];
-    const v = o[name] ?? row[0];
-    const num = typeof v === "number";
-    if (typeof v !== typeof row[0] || (num && !(v >= (row[1] as number) && v <= (row[2] as number)))) bad(name + ": " + (num ? row[1] + ".." + row[2] : "true or false"));
-    s[name] = v;
-  }
-  // A port left out is the platform's default (a flash port only in flash mode).
+  // A port left out is the platform's default. The last option, flash, only in flash mode.
   const p = currentPlatform() as unknown as Record<string, ((this: unknown) => unknown) | undefined>;
-  for (let i = 0; i < (s.inMemory ? 3 : 4); i++) {
-    const name = PORTS[i];
-    const port = o[name] ?? (p[name] && p[name]!());
-    if (NEEDS[i] !== "" && typeof ((port || {}) as Record<string, unknown>)[NEEDS[i]] !== "function") bad(name + ": missing, or no " + NEEDS[i] + "()");
-    s[name] = port;
+  for (let i = 0; i < (s.inMemory ? 15 : 16); i++) {
+    const name = NAMES[i];
+    let v = o[name];
+    if (i < 2) {
+      v = v ?? true;
+      if (typeof v !== "boolean") bad(name + ": true or false");
+    } else if (i < 12) {
+      const row = 3 * i - 6;
+      const lo = NUMBERS[row + 1];
+      const hi = NUMBERS[row + 2];
+      v = v ?? NUMBERS[row];
+      if (!(typeof v === "number" && v >= lo && v <= hi)) bad(name + ": " + lo + ".." + hi);
+    } else {
+      const need = NEEDS[i - 12];
+      v = v ?? (p[name] && p[name]!());
+      if (need !== "" && (!v || typeof (v as Record<string, unknown>)[need] !== "function")) bad(name + ": missing, or no " + need + "()");
+    }
+    s[name] = v;
   }
   return s as unknown as Settings;
 }

@@ -14,7 +14,7 @@
 import { E_QUERY, moteError } from "./errors";
 import { decode, encode, Encoded, fieldAt } from "./codec";
 import { utf8 } from "./utf8";
-import { field, isNull, isPlainObject, MAX_DEPTH } from "./lang";
+import { field, isNull, isPlainObject, LUA, MAX_DEPTH } from "./lang";
 
 /** A compiled query: a predicate over (document, tags), and the window of results wanted. The
  * document may be decoded or still in its bytes (an Encoded), which the engine reads in place. */
@@ -36,8 +36,8 @@ type Test = (this: void, a: unknown, tags?: string[]) => boolean;
  * used: on Espruino every function costs RAM (about 8 variables) from when it is defined.
  */
 export function compileQuery(q: unknown): Query {
-  let skip = 0;
-  let limit = Infinity;
+  // The window of results: $limit (at 0) and $skip (at 1), the operators with codes 17 and 18.
+  const window = [Infinity, 0];
   // How deep the compiler is in the query (the top query document is at 1).
   let depth = 0;
   // The operators, by code: their index here.
@@ -47,19 +47,26 @@ export function compileQuery(q: unknown): Query {
     throw moteError(E_QUERY, msg);
   }
 
-  function isObject(v: unknown): boolean {
-    return typeof v === "object" && !isNull(v) && !isList(v) && isPlainObject(v as object);
+  /** Unless ok, the operand of op is not what op takes. */
+  function takes(ok: boolean, op: string, what: string): void {
+    if (!ok) bad(op + " takes " + what);
   }
 
-  /** An array (a Lua build's null is a table that could pass for an empty one). */
-  function isList(v: unknown): v is unknown[] {
-    return Array.isArray(v) && !isNull(v);
+  /** An array (a Lua build's null is a table that could pass for an empty one; JavaScript needs no function of its own). */
+  const isList: (this: void, v: unknown) => v is unknown[] = LUA
+    ? function (v: unknown): v is unknown[] {
+        return Array.isArray(v) && !isNull(v);
+      }
+    : (Array.isArray as unknown as (this: void, v: unknown) => v is unknown[]);
+
+  /** A plain object (in Lua every table is plain, so arrays are told apart there). */
+  function isObject(v: unknown): boolean {
+    return typeof v === "object" && !isNull(v) && (LUA ? !isList(v) : isPlainObject(v as object));
   }
 
   /** An object whose keys all start with "$" is an operator expression; mixing the two is an error. */
   function isOps(v: unknown): boolean {
-    if (!isObject(v)) return false;
-    const ks = Object.keys(v as object);
+    const ks = isObject(v) ? Object.keys(v as object) : [];
     const n = ks.filter(function (k) {
       return k.charCodeAt(0) === 36;
     }).length;
@@ -68,7 +75,8 @@ export function compileQuery(q: unknown): Query {
   }
 
   function count(v: unknown, op: string): number {
-    if (typeof v !== "number" || Math.floor(v) !== v || v < 0) bad(op + " takes a whole number");
+    // Only a number equals its floor (Lua's math.floor throws on other types, so Lua checks first).
+    takes((!LUA || typeof v === "number") && Math.floor(v as number) === v && (v as number) >= 0, op, "a whole number");
     return v as number;
   }
 
@@ -87,41 +95,34 @@ export function compileQuery(q: unknown): Query {
   }
 
   /** What passes everything: an absent query, $limit and $skip. */
-  const any = join([], true, false);
-
-  /** The tests of the items of list l (the operand of k): queries, or values to equal. */
-  function items(l: unknown, k: string, queries: boolean): Test[] {
-    if (!isList(l) || (queries && l.length === 0)) bad(k + (queries ? " takes queries" : " takes an array"));
-    return (l as unknown[]).map(function (x) {
-      return queries ? build(x, false) : operator(0, x, k);
-    });
-  }
+  const any = function (): boolean {
+    return true;
+  };
 
   /** The test of the operator with code c of a field's condition, on the values its path reaches. */
   function operator(c: number, x: unknown, op: string): Test {
-    if (c === 13) {
-      if (!isOps(x)) bad(op + " takes operators");
-      return join([build(x, true)], true, true);
-    }
     if (c > 9) {
-      const tests = items(x, op, false);
+      // $in, $nin, $all: a value to equal for each item.
+      takes(isList(x), op, "an array");
+      const tests = (x as unknown[]).map(function (v) {
+        return operator(0, v, op);
+      });
       // Every value must be there for $all; an empty $all matches nothing (any of no tests).
       return join(tests, c === 12 && tests.length > 0, c === 11);
     }
+    const kind = typeof x;
     let enc: string | undefined = undefined;
     let inner: Test | undefined = undefined;
     let onValue = false;
     if (c === 9) {
-      if (!isObject(x)) bad(op + " takes an object");
+      takes(isObject(x), op, "an object");
       // Operators apply to each element itself; field names to each element as a document.
       onValue = isOps(x);
       inner = build(x, onValue);
-    } else if (c === 2) {
-      if (typeof x !== "boolean") bad(op + " takes a boolean");
-    } else if (c === 7) count(x, op);
-    else if (c > 2 && c < 7) {
-      if ((typeof x !== "number" && typeof x !== "string") || x !== x) bad(op + " takes a number or string");
-    } else {
+    } else if (c === 2) takes(kind === "boolean", op, "a boolean");
+    else if (c === 7) count(x, op);
+    else if (c > 2 && c < 7) takes((kind === "number" || kind === "string") && x === x, op, "a number or string");
+    else {
       // $eq, $ne, $contains: a value that can be stored (no function, NaN or undefined).
       try {
         enc = encode(x, Infinity);
@@ -140,9 +141,9 @@ export function compileQuery(q: unknown): Query {
     const p = function (this: unknown, v: unknown): boolean {
       if (c < 2) return m(v);
       if (c === 2) return x as boolean;
-      if (c < 7) return typeof v === typeof x && ((c < 5 ? (v as number) > (x as number) : (v as number) < (x as number)) || (c % 2 === 0 && v === x));
+      if (c < 7) return (typeof v === kind && (c < 5 ? (v as number) > (x as number) : (v as number) < (x as number))) || (c % 2 === 0 && v === x);
       if (c === 7) return isList(v) && v.length === x;
-      return c === 8 && typeof v === "string" && typeof x === "string" && v.indexOf(x) >= 0;
+      return c === 8 && typeof v === "string" && kind === "string" && v.indexOf(x as string) >= 0;
     };
     // p holds for one of the values, or m (p for the first seven) for one of their elements ($size
     // looks at no element); with none, a null matches a missing field and so does $exists: false.
@@ -163,6 +164,7 @@ export function compileQuery(q: unknown): Query {
   /** The test of a field: its condition on the values its path reaches. */
   function path(name: string, spec: unknown): Test {
     const parts = name.split(".");
+    const n = parts.length;
     if (parts.indexOf("") >= 0 || parts.indexOf("__proto__") >= 0) bad("bad field " + name);
     // No UTF-8 byte of a character above 127 is a ".": the parts' bytes are the bytes' parts.
     const names = utf8(name).split(".");
@@ -174,15 +176,15 @@ export function compileQuery(q: unknown): Query {
         // a missing field or element
       } else if (v instanceof Encoded) {
         // Still bytes: follow the path through objects in place; decode where it ends or meets no object.
-        const at = i < parts.length ? fieldAt(v.b_, v.at_, names[i]) : -2;
+        const at = i < n ? fieldAt(v.b_, v.at_, names[i]) : -2;
         if (at >= 0) reach(new Encoded(v.b_, at), i + 1);
         else if (at < -1) reach(decode(v.b_, v.at_), i);
-      } else if (i === parts.length) out.push(v);
+      } else if (i === n) out.push(v);
       else if (isList(v)) {
         // A number indexes the array (no element is undefined); the path goes on in its objects.
         reach(v[Number(parts[i])], i + 1);
         for (let j = 0; j < v.length; j++) if (!isList(v[j])) reach(v[j], i);
-      } else if (typeof v === "object" && !isNull(v)) reach(field(v, parts[i]), i + 1);
+      } else if (isObject(v)) reach(field(v, parts[i]), i + 1);
     }
     return function (doc: unknown, tags?: string[]): boolean {
       if (name === "tags" && tags !== undefined) return cond([tags]);
@@ -208,12 +210,25 @@ export function compileQuery(q: unknown): Query {
               if (k.charCodeAt(0) === 36 && (cond ? c < 0 || c > 13 : c < 13)) bad("unknown operator " + k);
               if (c > 16) {
                 if (depth > 1) bad(k + " only at the top");
-                if (c === 17) limit = count(v, k);
-                else skip = count(v, k);
+                window[c - 17] = count(v, k);
                 return any;
               }
-              // $not at the top negates one query: it is $nor of [it].
-              return cond ? operator(c, v, k) : c > 12 ? join(items(c === 13 ? [v] : v, k, true), c === 14, c === 13 || c === 16) : path(k, v);
+              // $not negates one query, or in a field's condition one operator expression.
+              if (c === 13) {
+                if (cond) takes(isOps(v), k, "operators");
+                return join([build(v, cond)], false, true);
+              }
+              if (cond) return operator(c, v, k);
+              if (c < 0) return path(k, v);
+              // $and, $or, $nor: of queries.
+              takes(isList(v) && v.length > 0, k, "queries");
+              return join(
+                (v as unknown[]).map(function (x) {
+                  return build(x, false);
+                }),
+                c === 14,
+                c === 16,
+              );
             }),
             true,
             false,
@@ -222,5 +237,5 @@ export function compileQuery(q: unknown): Query {
     return t;
   }
 
-  return { test_: q === undefined || isNull(q) ? any : build(q, false), skip_: skip, limit_: limit };
+  return { test_: q === undefined || isNull(q) ? any : build(q, false), skip_: window[1], limit_: window[0] };
 }

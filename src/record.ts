@@ -36,13 +36,10 @@ export function rec(v: string | undefined, x: number, g: string[] | undefined, a
 /** Bytes the budget counts for a record: its fields, its key and the bytes it keeps in RAM. */
 export const REC_BYTES = 40;
 
+/** And for tags: 16 for the list, 8 and its length for each tag. */
 export function recBytes(key: string, r: Rec): number {
-  let n = REC_BYTES + key.length + (r.v === undefined ? 0 : r.v.length);
-  if (r.g !== undefined) {
-    n += 16;
-    for (let i = 0; i < r.g.length; i++) n += 8 + r.g[i].length;
-  }
-  return n;
+  const g = r.g;
+  return REC_BYTES + key.length + (r.v || "").length + (g === undefined ? 0 : 16 + 8 * g.length + g.join("").length);
 }
 
 // ---- on flash (docs/FORMAT.md, "Record") ---------------------------------------------------------

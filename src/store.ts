@@ -58,8 +58,8 @@ export interface Store {
   admit_: (this: void, keys: string[], recs: (Rec | undefined)[], strict: boolean) => boolean;
   /** The index changed key k from old to r (either may be undefined) by a write. */
   changed_: (this: void, k: string, old: Rec | undefined, r: Rec | undefined) => void;
-  /** The index dropped k's record r: it expired, or its bytes are lost. */
-  dropped_: (this: void, k: string, r: Rec) => void;
+  /** The index dropped record r: it expired, or its bytes are lost. */
+  dropped_: (this: void, r: Rec) => void;
   /** Count a write operation; true when the buffer should be flushed now. */
   wrote_: (this: void) => boolean;
   /** How many changes are buffered. */
@@ -81,16 +81,19 @@ export interface Store {
    */
   purge_: (this: void, now: number) => void;
   /**
-   * The value bytes of k's record r, which is on flash: from the cache, or read from flash and kept
-   * in the cache when it fits it and `room` bytes of budget; undefined when its CRC fails.
+   * The value bytes of the index's record r, which is on flash: from the cache, or read from flash
+   * and kept in the cache when it fits it and `room` bytes of budget; undefined when its CRC fails.
    */
-  value_: (this: void, k: string, r: Rec, room: number) => string | undefined;
+  value_: (this: void, r: Rec, room: number) => string | undefined;
   /** Bytes of the values cached. */
   cached_: (this: void) => number;
   /** Drop cached values, oldest first, until they take at most `limit` bytes. */
   trim_: (this: void, limit: number) => void;
   stats_: (this: void) => FlashStats;
 }
+
+/** A record of the index whose value the cache holds, in c_. */
+type Cached = Rec & { c_?: string };
 
 /** The shadow of a dirty key that flash holds no version of: no place on flash. */
 const NO_SHADOW = { at: -1 } as Rec;
@@ -111,9 +114,8 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
   let cost = 0;
   /** The largest record seen: a page may waste less than one frame of it at its end. */
   let maxRec = 0;
-  /** The value cache: keys of records on flash and their values, oldest first, and their bytes. */
-  let cacheKeys: string[] = [];
-  let cacheValues: string[] = [];
+  /** The value cache: the records on flash whose value is cached, oldest first, and the values' bytes. */
+  let cached: Cached[] = [];
   let cacheBytes = 0;
   /** Write operations: in all, and since the last flush. */
   let writes = 0;
@@ -146,9 +148,8 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
     timeDirty = false;
     if (all) {
       cost = cacheBytes = 0;
-      cacheKeys = [];
-      cacheValues = [];
-      for (let p = 0; p < log.N; p++) log.live_[p] = 0;
+      cached = [];
+      log.live_.fill(0);
     }
   }
 
@@ -159,25 +160,26 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
     cost -= unit(r.s);
   }
 
-  function cache(k: string, v: string): void {
-    cacheKeys.push(k);
-    cacheValues.push(v);
+  function cache(r: Cached, v: string): void {
+    cached.push(r);
+    r.c_ = v;
     cacheBytes += v.length;
   }
 
-  function uncache(k: string): void {
-    const i = cacheKeys.indexOf(k);
+  /** Record r leaves the index: its value leaves the cache. */
+  function uncache(r: Cached): void {
+    const i = cached.indexOf(r);
     if (i >= 0) {
-      cacheBytes -= cacheValues[i].length;
-      cacheKeys.splice(i, 1);
-      cacheValues.splice(i, 1);
+      cacheBytes -= (r.c_ as string).length;
+      cached.splice(i, 1);
     }
   }
 
   function trim(limit: number): void {
     while (cacheBytes > limit) {
-      cacheKeys.shift();
-      cacheBytes -= (cacheValues.shift() as string).length;
+      const r = cached.shift() as Cached;
+      cacheBytes -= (r.c_ as string).length;
+      r.c_ = undefined;
     }
   }
 
@@ -205,8 +207,7 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
     const live: Rec[] = [];
     const copies: string[] = [];
     log.corrupt_ += scanPage(log.read_, victim * P, log.D0, P, G, function (h: FrameHead, at: number, recs: Found[]) {
-      for (let i = 0; i < recs.length; i++) {
-        const f = recs[i];
+      recs.forEach(function (f: Found) {
         if (f.ok_) {
           // The version of the key flash must keep: a dirty key's shadow, else the index's record
           // (a put: no other record has its place).
@@ -217,14 +218,14 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
             copies.push(log.read_(f.at, f.size_));
           }
         }
-      }
+      });
     }).corrupt_;
     if (live.length > 0) {
       const to = log.write_(copies, now, true);
-      for (let i = 0; i < live.length; i++) {
-        live[i].at = to[i];
-        addLive(to[i], live[i].s);
-      }
+      live.forEach(function (r: Rec, i: number) {
+        r.at = to[i];
+        addLive(to[i], r.s);
+      });
     }
     // Mark, then erase: recovery ignores a marked page, so a half-erased page is never read as data.
     // A mark that cannot be written stops here, before the erase: the page stays in the log (its
@@ -242,8 +243,7 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
   return {
     open_: function (): number {
       log.open(function (recs: LogRecord[]) {
-        for (let i = 0; i < recs.length; i++) {
-          const r = recs[i];
+        recs.forEach(function (r: LogRecord) {
           const size = r.size;
           if (r.type === T_PURGE) {
             tree.clear_();
@@ -259,7 +259,7 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
               maxRec = Math.max(maxRec, size);
             }
           }
-        }
+        });
       });
       return log.time;
     },
@@ -267,17 +267,17 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
     admit_: function (keys: string[], recs: (Rec | undefined)[], strict: boolean): boolean {
       let delta = 0;
       let big = maxRec;
-      for (let i = 0; i < keys.length; i++) {
+      keys.forEach(function (k: string, i: number) {
         const r = recs[i];
-        const old = tree.get_(keys[i]);
+        const old = tree.get_(k);
         if (old && old.at < 0) delta -= unit(old.s);
         if (r) {
-          const s = (r.s = 14 + utf8(keys[i]).length + tagBytes(r.g).length + (r.v as string).length);
+          const s = (r.s = 14 + utf8(k).length + tagBytes(r.g).length + (r.v as string).length);
           if (s > Math.min(log.P - log.D0 - 20, 65535)) throw moteError(E_TOO_LARGE, "record of " + s + " bytes over a frame");
           big = Math.max(big, s);
           delta += unit(s);
         }
-      }
+      });
       // A larger record widens what a page may waste, even in a batch that holds nothing more.
       if (delta > 0 && cost + delta > capacity(big)) {
         if (strict) throw flashFull();
@@ -293,9 +293,9 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
         shadow[slot] = NO_SHADOW;
         dirty.push(k);
       }
-      uncache(k);
       // Flash holds the old version until the flush: keep it for garbage collection and the count.
       if (old) {
+        uncache(old);
         if (old.at < 0) forget(old);
         else shadow[slot] = old;
       }
@@ -305,9 +305,9 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
       }
     },
 
-    dropped_: function (k: string, r: Rec): void {
+    dropped_: function (r: Rec): void {
       if (r.at >= 0) timeDirty = true;
-      uncache(k);
+      uncache(r);
       forget(r);
     },
 
@@ -327,25 +327,26 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
       const keys: string[] = [];
       const bytes: string[] = [];
       const n = dirty.length;
-      for (let i = 0; i < n; i++) {
-        const r = tree.get_(dirty[i]);
-        if (r || shadow["#" + dirty[i]].at >= 0) {
-          keys.push(dirty[i]);
-          bytes.push(encodeRecord(r ? T_PUT : T_DEL, dirty[i], r));
+      dirty.forEach(function (k: string) {
+        const r = tree.get_(k);
+        if (r || shadow["#" + k].at >= 0) {
+          keys.push(k);
+          bytes.push(encodeRecord(r ? T_PUT : T_DEL, k, r));
         }
-      }
+      });
       const to = bytes.length > 0 || timeDirty ? write(bytes, now) : [];
-      for (let i = 0; i < keys.length; i++) {
-        const r = tree.get_(keys[i]);
-        const sh = shadow["#" + keys[i]];
+      keys.forEach(function (k: string, i: number) {
+        const r = tree.get_(k);
+        const sh = shadow["#" + k];
         // The shadow is garbage now; the record is on flash, and its value cached.
         if (sh.at >= 0) forget(sh);
         if (r) {
-          tree.set_(keys[i], rec(undefined, r.x, r.g, to[i], r.n, r.s));
+          const f = rec(undefined, r.x, r.g, to[i], r.n, r.s);
+          tree.set_(k, f);
           addLive(to[i], r.s);
-          cache(keys[i], r.v as string);
+          cache(f, r.v as string);
         }
-      }
+      });
       clear(false);
       trim(cacheLimit);
       return n;
@@ -362,9 +363,8 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
       clear(true);
     },
 
-    value_: function (k: string, r: Rec, room: number): string | undefined {
-      const i = cacheKeys.indexOf(k);
-      if (i >= 0) return cacheValues[i];
+    value_: function (r: Cached, room: number): string | undefined {
+      if (r.c_ !== undefined) return r.c_;
       const b = log.read_(r.at, r.s);
       if (!recordOk(b)) {
         log.corrupt_++;
@@ -374,7 +374,7 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
       const before = cacheBytes;
       if (r.n <= cacheLimit) {
         trim(cacheLimit - r.n);
-        if (r.n <= room + before - cacheBytes) cache(k, v);
+        if (r.n <= room + before - cacheBytes) cache(r, v);
       }
       return v;
     },
@@ -392,14 +392,13 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
       let sum = 0;
       let live = 0;
       let used = 0;
-      for (let p = 0; p < N; p++) {
-        const e = log.erases_[p];
+      log.erases_.forEach(function (e: number, p: number) {
         min = Math.min(min, e);
         max = Math.max(max, e);
         sum += e;
         live += log.live_[p];
         used += log.used_[p];
-      }
+      });
       return {
         pages: N,
         pageSize: log.P,

@@ -186,7 +186,10 @@ describe("rawFlash", () => {
 describe("the Espruino platform", () => {
   it("flushes the open databases when the interpreter is killed, not the closed ones", () => {
     const kill: (() => void)[] = [];
-    vi.stubGlobal("E", { on: (ev: string, fn: () => void) => ev === "kill" && kill.push(fn) });
+    vi.stubGlobal("E", {
+      on: (ev: string, fn: () => void) => ev === "kill" && kill.push(fn),
+      removeListener: (ev: string, fn: () => void) => ev === "kill" && kill.indexOf(fn) >= 0 && kill.splice(kill.indexOf(fn), 1),
+    });
     const dbs = [0, 1, 2].map(() => {
       const on: Record<string, () => void> = {};
       return { flushes: 0, flush() { this.flushes++; if (this === dbs[0]) throw new Error("flash gone"); }, on: (ev: string, fn: () => void) => (on[ev] = fn), close: () => on.close() };

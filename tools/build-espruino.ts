@@ -197,6 +197,8 @@ export function lazify(code: string, lazy: string[]): string {
     visit(st);
   });
   const isLazy = statements.map((st) => lazy.includes(moduleOf(st) as string));
+  // A bundle whose lazy modules lost their `// path` comments would define everything at load.
+  if (!isLazy.some((x) => x)) throw new Error("lazify: none of " + lazy.join(", ") + " found in the bundle");
   const joinable = (st: ts.Statement) =>
     ts.isFunctionDeclaration(st) || (ts.isVariableStatement(st) && st.declarationList.declarations.every((d) => d.initializer !== undefined && (ts.isNumericLiteral(d.initializer) || ts.isStringLiteral(d.initializer))));
   for (let changed = true; changed; ) {
@@ -216,12 +218,15 @@ export function lazify(code: string, lazy: string[]): string {
   const L = "lazy" + n;
   const first = isLazy.indexOf(true);
   const body = statements.filter((_, i) => isLazy[i]).map((st) => st.getText()).join("\n");
-  const definer = "var " + L + ";\nfunction define" + L + "() {\n" + body + "\nreturn {" + exported.map((x) => x + ": " + x).join(", ") + "};\n}\n";
+  // The definer is a variable, dropped once it has run: where the interpreter keeps a copy of a
+  // function's text in RAM (the Linux build, boards whose Storage is not memory-mapped), the
+  // definer's text is all of the lazy code, which the functions it made already hold.
+  const definer = "var " + L + ";\nvar define" + L + " = function () {\n" + body + "\nreturn {" + exported.map((x) => x + ": " + x).join(", ") + "};\n};\n";
   const edits: { start: number; end: number; text: string }[] = [];
   statements.forEach((st, i) => {
     if (isLazy[i]) edits.push({ start: st.getStart(), end: st.end, text: i === first ? definer : "" });
   });
-  for (const r of outside) edits.push({ start: r.node.getStart(), end: r.node.end, text: "(" + L + " || (" + L + " = define" + L + "()))." + r.node.text });
+  for (const r of outside) edits.push({ start: r.node.getStart(), end: r.node.end, text: "(" + L + " || (" + L + " = define" + L + "(), define" + L + " = null, " + L + "))." + r.node.text });
   return applyEdits(code, edits);
 }
 

@@ -21,7 +21,7 @@ interface FlashModule {
   getPage(addr: number): { addr: number; length: number } | undefined;
   getFree(): { addr: number; length: number }[];
 }
-declare const E: { on(event: string, fn: () => void): void; toString(a: unknown): string };
+declare const E: { on(event: string, fn: () => void): void; removeListener(event: string, fn: () => void): void; toString(a: unknown): string };
 declare function getTime(): number;
 declare function setInterval(fn: () => void, ms: number): unknown;
 declare function clearInterval(h: unknown): void;
@@ -95,8 +95,8 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
   const g = opt.granularity ?? 4;
   // A Storage file header is 32 bytes.
   const pages = opt.pageCount ?? Math.min(8, Math.floor(S.getFree() / 2 / (pageSize + g + 32)));
-  if (prefix.length < 1 || prefix.length > 24) bad("name: 1 to 24 characters");
-  if (pageSize < 256 || pageSize % g !== 0 || g < 1) bad("pageSize: 256+, whole granules");
+  if (!prefix || prefix.length > 24) bad("name: 1 to 24 chars");
+  if (pageSize < 256 || pageSize % g || g < 1) bad("pageSize: 256+, whole granules");
   if (pages < 2) bad("Storage full");
   /** Write to a page's file, or throw E_FLASH with why not. */
   const write = function (p: number, data: string, offset: number, size?: number): void {
@@ -119,7 +119,7 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
         const n = Math.min(len, pageSize - at);
         const s = S.read(prefix + (addr - at) / pageSize, g + at, n);
         // Copied into RAM (+ ""): a string read from memory-mapped flash changes when Storage compacts.
-        out += s === undefined || s.length < n ? fill(255, n) : s + "";
+        out += s && s.length >= n ? s + "" : fill(255, n);
         addr += n;
         len -= n;
       }
@@ -130,19 +130,19 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
       nor(f, addr, n);
       const at = addr % pageSize;
       const p = (addr - at) / pageSize;
-      if (S.read(prefix + p) === undefined) f.erase(p);
       const old = f.read(addr, n);
       if (old === data) return;
-      if (old === fill(255, n)) return write(p, data, g + at);
-      // Over written bytes (a torn obsolete mark written again): NOR only clears bits, and Storage
-      // only writes over erased bytes, so the page's file is written anew. A power cut meanwhile
-      // loses the page; the core writes nothing else over data.
+      // Erased bytes of a page's file are programmed in place.
+      if (old === fill(255, n) && S.read(prefix + p)) return write(p, data, g + at);
+      // A page with no file yet is created with the data in it. Over written bytes (a torn obsolete
+      // mark written again): NOR only clears bits, and Storage only writes over erased bytes, so the
+      // page's file is written anew. A power cut meanwhile loses the page; the core writes nothing
+      // else over data.
       for (let i = 0; i < n; i++) {
         const d = data.charCodeAt(i);
         if ((old.charCodeAt(i) & d) !== d) throw moteError(E_FLASH, "0 bit to 1 at " + (addr + i));
       }
-      const whole = f.read(addr - at, pageSize);
-      write(p, fill(255, g) + whole.substring(0, at) + data + whole.substring(at + n), 0);
+      write(p, fill(255, g) + f.read(addr - at, at) + data + f.read(addr + n, pageSize - at - n), 0);
     },
     erase: function (p: number): void {
       nor(f, p * pageSize, pageSize);
@@ -175,9 +175,12 @@ export function rawFlash(o: RawFlashOptions): Flash {
   if ((o.pageSize ?? pageSize) !== pageSize) bad("pageSize: not the chip's");
   const end = start + pageSize * o.pageCount;
   const free = F.getFree();
-  let inside = false;
-  for (let i = 0; i < free.length; i++) if (start >= free[i].addr && end <= free[i].addr + free[i].length) inside = true;
-  if (!inside) bad("region not in Flash.getFree()");
+  if (
+    !free.some(function (r) {
+      return start >= r.addr && end <= r.addr + r.length;
+    })
+  )
+    bad("region not in getFree()");
   const f: Flash = {
     pageSize: pageSize,
     pageCount: o.pageCount,
@@ -197,31 +200,24 @@ export function rawFlash(o: RawFlashOptions): Flash {
   return f;
 }
 
-/** Open databases, flushed when the interpreter stops running the program (reset(), load(), save()). */
-let open: OpenDatabase[] | undefined;
-
 export const espruinoPlatform: Platform = {
   memory: espruinoMemory,
   clock: espruinoClock,
   scheduler: espruinoScheduler,
   flash: storageFlash,
+  /** An open database is flushed when the interpreter stops running the program (reset(), load(), save()). */
   opened: function (db: OpenDatabase): void {
-    if (!open) {
-      open = [];
-      E.on("kill", function () {
-        open!.forEach(function (d) {
-          try {
-            d.flush();
-          } catch (e) {
-            // Nothing is left to tell: the program is going away.
-          }
-        });
-      });
-    }
-    open.push(db);
-    // "close" comes once, after the database was listed.
+    const flush = function (): void {
+      try {
+        db.flush();
+      } catch (e) {
+        // Nothing is left to tell: the program is going away.
+      }
+    };
+    E.on("kill", flush);
+    // "close" comes once: a closed database is no longer flushed, nor kept.
     db.on("close", function () {
-      open!.splice(open!.indexOf(db), 1);
+      return E.removeListener("kill", flush);
     });
   },
 };
