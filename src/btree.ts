@@ -140,12 +140,11 @@ export class BTree<V> {
     };
 
     const each = (self.each_ = function (fn: (this: void, key: string, v: V) => boolean | void, n?: BNode<V>): boolean {
-      const m = n === undefined ? self.root_ : n;
+      const m = n || self.root_;
       const leaf = m.c_.length === m.k_.length;
-      for (let i = 0; i < m.c_.length; i++) {
-        if ((leaf ? fn(m.k_[i], m.c_[i] as V) : each(fn, m.c_[i] as BNode<V>)) === false) return false;
-      }
-      return true;
+      return m.c_.every(function (c, i) {
+        return leaf ? fn(m.k_[i], c as V) !== false : each(fn, c as BNode<V>);
+      });
     });
 
     (self.clear_ = function (): void {

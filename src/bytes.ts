@@ -36,14 +36,7 @@ export function varint(n: number): string {
   return n < 128 ? u8(n) : u8((n % 128) + 128) + varint(Math.floor(n / 128));
 }
 
-/** A string of `n` bytes of value `b`. */
+/** A string of `n` bytes of value `b` (repeat: native on Espruino, string.rep in Lua). */
 export function fill(b: number, n: number): string {
-  let one = u8(b);
-  let out = "";
-  while (n > 0) {
-    if (n % 2 === 1) out += one;
-    one += one;
-    n = Math.floor(n / 2);
-  }
-  return out;
+  return u8(b).repeat(n);
 }

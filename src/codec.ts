@@ -6,7 +6,7 @@
 // equality for free: two values are equal exactly when their encodings are. docs/FORMAT.md has the
 // byte layout; the type bytes below are part of the on-flash format and never change meaning.
 
-import { E_CORRUPT, E_TOO_LARGE, E_VALUE, moteError } from "./errors";
+import { E_CORRUPT, E_TOO_LARGE, E_VALUE, fail } from "./errors";
 import { u8, varint } from "./bytes";
 import { floatBytes, readFloat } from "./float";
 import { fromUtf8, utf8 } from "./utf8";
@@ -27,29 +27,29 @@ let used = 0;
 /** Count the next bytes s of the encoding in progress. */
 function emit(s: string): string {
   used += s.length;
-  if (used > cap) throw moteError(E_TOO_LARGE, "value over " + cap + " bytes");
+  if (used > cap) fail(E_TOO_LARGE, "value over " + cap + " bytes");
   return s;
 }
 
 function refuse(msg: string): never {
-  throw moteError(E_VALUE, msg);
+  fail(E_VALUE, msg);
 }
 
 function put(v: unknown, depth: number): string {
   if (depth > MAX_DEPTH) refuse("nests too deep or circular");
-  if (isNull(v) || v === true || v === false) return emit(u8(isNull(v) ? 0 : v ? 2 : 1));
+  const kind = typeof v;
+  if (isNull(v) || kind === "boolean") return emit(u8(isNull(v) ? 0 : v ? 2 : 1));
   if (typeof v === "number") {
-    if (v - v !== 0) refuse("NaN and Infinity are not JSON numbers");
+    if (v - v !== 0) refuse("not JSON: NaN or Infinity");
     // 2^53 - 1: past it, integers are floats.
     return emit(Math.floor(v) !== v || Math.abs(v) > 9007199254740991 ? u8(5) + floatBytes(v) : u8(v < 0 ? 4 : 3) + varint(v < 0 ? -v - 1 : v));
   }
-  if (typeof v === "string") {
-    if (v.length > cap) emit(v); // surely too large: fail before converting it
-    const b = utf8(v);
+  if (kind === "string") {
+    if ((v as string).length > cap) emit(v as string); // surely too large: fail before converting it
+    const b = utf8(v as string);
     return emit(u8(6) + varint(b.length) + b);
   }
   const arr = Array.isArray(v);
-  const kind = typeof v;
   if (!arr && (kind !== "object" || !isPlainObject(v as object))) refuse("not JSON: " + (kind === "object" ? "class instance" : kind));
   const items = arr ? (v as unknown[]) : Object.keys(v as object);
   // [name bytes, value] of the elements (no name), or of the fields that are defined.
@@ -67,10 +67,10 @@ function put(v: unknown, depth: number): string {
       return (a[0] as string) < (b[0] as string) ? -1 : 1;
     });
   let out = emit(u8(arr ? 7 : T_OBJ) + varint(f.length));
-  for (let i = 0; i < f.length; i++) {
-    const k = f[i][0] as string;
-    out += emit(arr ? "" : varint(k.length) + k) + put(f[i][1] ?? NULL, depth + 1);
-  }
+  f.forEach(function (e) {
+    const k = e[0] as string;
+    out += emit(arr ? "" : varint(k.length) + k) + put(e[1] ?? NULL, depth + 1);
+  });
   return out;
 }
 
@@ -86,7 +86,7 @@ let src = "";
 let pos = 0;
 
 function corrupt(what: string): never {
-  throw moteError(E_CORRUPT, "stored value " + what);
+  fail(E_CORRUPT, "stored value " + what);
 }
 
 /** The next n bytes. */

@@ -24,8 +24,18 @@ export function moteError(code: string, message: string): MoteError {
   return e;
 }
 
+/** Throw the error of `code`: the one way MoteDB refuses (a call, where `throw` would be a statement). */
+export function fail(code: string, message: string): never {
+  throw moteError(code, message);
+}
+
+/** Refuse a bad option (or a port's): E_OPTION. */
+export function failOption(message: string): never {
+  fail(E_OPTION, message);
+}
+
 /** The `code` of anything thrown, or undefined when it carries none. */
 export function errorCode(e: unknown): string | undefined {
   // Only an object is asked for its code: in Lua, indexing a number or a boolean throws.
-  return typeof e === "object" && e !== null && typeof (e as MoteError).code === "string" ? (e as MoteError).code : undefined;
+  return e && typeof e === "object" && typeof (e as MoteError).code === "string" ? (e as MoteError).code : undefined;
 }

@@ -8,22 +8,19 @@
 import { readU16, readU32, u16, u32, u8 } from "./bytes";
 import { crc32 } from "./crc32";
 import { FRAME_HEADER, FRAME_KIND, RECORD_HEADER } from "./format";
-import { align, blank } from "./page";
+import { align, blank, withCrc } from "./page";
 import { recordOk, recordSize } from "./record";
 
 export interface FrameHead {
   last_: boolean;
   index_: number;
-  count_: number;
-  length_: number;
   flush_: number;
   time_: number;
 }
 
 /** The header of a frame. */
 export function encodeFrameHeader(last: boolean, index: number, count: number, length: number, flush: number, time: number): string {
-  const h = u8(FRAME_KIND) + u8(last ? 1 : 0) + u16(index) + u16(count) + u16(length) + u32(flush) + u32(time);
-  return h + u32(crc32(h));
+  return withCrc(u8(FRAME_KIND) + u8(last ? 1 : 0) + u16(index) + u16(count) + u16(length) + u32(flush) + u32(time));
 }
 
 /** A record found in a frame: where it is, its header, and whether its CRC holds. */
@@ -65,37 +62,36 @@ export function scanPage(
   onFrame: (this: void, h: FrameHead, at: number, recs: Found[], ok: boolean) => void,
 ): PageScan {
   let corrupt = 0;
-  let closed = false;
-  while (!closed && pos + FRAME_HEADER <= pageSize) {
+  while (pos + FRAME_HEADER <= pageSize) {
     const h = read(base + pos, FRAME_HEADER);
     if (blank(h)) break;
     let at = pos + FRAME_HEADER;
     const stop = at + readU16(h, 6);
-    closed = h.charCodeAt(0) !== FRAME_KIND || crc32(h.substring(0, 16)) !== readU32(h, 16) || stop > pageSize;
-    if (closed) corrupt++;
-    else {
-      const recs: Found[] = [];
-      let ok = true;
-      while (ok && at + RECORD_HEADER <= stop) {
-        const n = recordSize(read(base + at, RECORD_HEADER));
-        ok = n > 0 && at + n <= stop;
-        if (ok) {
-          const r = read(base + at, n);
-          const k = RECORD_HEADER + r.charCodeAt(1);
-          ok = recordOk(r);
-          recs.push({ at: base + at, type_: r.charCodeAt(0), key_: r.substring(RECORD_HEADER, k), tags_: r.substring(k, k + readU16(r, 2)), x: readU32(r, 6), vlen_: readU16(r, 4), size_: n, ok_: ok });
-          at += n;
-        }
-      }
-      ok = ok && at === stop && recs.length === readU16(h, 4);
-      if (!ok) corrupt++;
-      onFrame({ last_: h.charCodeAt(1) % 2 > 0, index_: readU16(h, 2), count_: readU16(h, 4), length_: readU16(h, 6), flush_: readU32(h, 8), time_: readU32(h, 12) }, base + pos, recs, ok);
-      pos = align(stop, g);
+    if (h.charCodeAt(0) !== FRAME_KIND || crc32(h.substring(0, 16)) !== readU32(h, 16) || stop > pageSize) {
+      // A bad header: the log in this page ends here, and the page is closed (it is not erased at pos).
+      corrupt++;
+      break;
     }
+    const recs: Found[] = [];
+    let ok = true;
+    while (ok && at + RECORD_HEADER <= stop) {
+      const n = recordSize(read(base + at, RECORD_HEADER));
+      ok = n > 0 && at + n <= stop;
+      if (ok) {
+        const r = read(base + at, n);
+        const k = RECORD_HEADER + r.charCodeAt(1);
+        ok = recordOk(r);
+        recs.push({ at: base + at, type_: r.charCodeAt(0), key_: r.substring(RECORD_HEADER, k), tags_: r.substring(k, k + readU16(r, 2)), x: readU32(r, 6), vlen_: readU16(r, 4), size_: n, ok_: ok });
+        at += n;
+      }
+    }
+    ok = ok && at === stop && recs.length === readU16(h, 4);
+    if (!ok) corrupt++;
+    onFrame({ last_: h.charCodeAt(1) % 2 > 0, index_: readU16(h, 2), flush_: readU32(h, 8), time_: readU32(h, 12) }, base + pos, recs, ok);
+    pos = align(stop, g);
   }
   // Past the last frame every byte must be erased, or the page is closed (at its very end, no byte is left to check).
-  closed = closed || !blankRange(read, base + pos, pageSize - pos);
-  return { end_: pos, closed_: closed, corrupt_: corrupt };
+  return { end_: pos, closed_: !blankRange(read, base + pos, pageSize - pos), corrupt_: corrupt };
 }
 
 /** Whether len bytes from addr are all 0xFF, read in small pieces. */

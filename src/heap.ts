@@ -1,8 +1,9 @@
 // The TTL heap: which records' time runs out first. A binary min-heap of (expiry, key) in two
-// parallel arrays that MoteDB keeps (at_ and atKey_), since on Espruino every object costs
-// variables. Overwrites and deletes do not search it: their entries stay, and are recognised as
-// stale when they surface (the record's expiry differs). MoteDB rebuilds it from the index when
-// stale entries outnumber live ones, so it never holds more than twice what it must.
+// parallel arrays that MoteDB keeps (its at_ and atKey), since on Espruino every object costs
+// variables. MoteDB pushes and pops with sift(). Overwrites and deletes do not search it: their
+// entries stay, and are recognised as stale when they surface (the record's expiry differs).
+// MoteDB rebuilds it from the index when stale entries outnumber live ones, so it never holds
+// more than twice what it must.
 
 /** Bytes the RAM budget counts for each entry. */
 export const HEAP_ENTRY_BYTES = 16;
@@ -31,11 +32,4 @@ export function sift(A: number[], K: string[], at: number, k: string, i: number)
   }
   A[i] = at;
   K[i] = k;
-}
-
-/** Take the root, the earliest expiry, out of the heap. */
-export function popRoot(A: number[], K: string[]): void {
-  const at = A.pop() as number;
-  const k = K.pop() as string;
-  if (A.length > 0) sift(A, K, at, k, 0);
 }

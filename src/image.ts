@@ -4,7 +4,9 @@
 import { fromUtf8 } from "./utf8";
 import { decode } from "./codec";
 import { errorCode } from "./errors";
+import { readU16 } from "./bytes";
 import { Found, FrameHead, scanPage } from "./frame";
+import { FRAME_HEADER } from "./format";
 import { sortBySeq } from "./log";
 import { dataAt, P_BAD, readPageHeader } from "./page";
 import { Flash } from "./ports";
@@ -104,7 +106,9 @@ export function inspectImage(flash: Flash): Image {
   for (let i = 0; i < order.length; i++) {
     const pg = order[i];
     const s = scanPage(read, pg.page * P, D0, P, G, function (h: FrameHead, at: number, recs: Found[], ok: boolean) {
-      pg.frames.push({ at: at, flush: h.flush_, index: h.index_, last: h.last_, count: h.count_, length: h.length_, time: h.time_, ok: ok });
+      // The record count and length are read here: the log itself needs neither.
+      const hb = read(at, FRAME_HEADER);
+      pg.frames.push({ at: at, flush: h.flush_, index: h.index_, last: h.last_, count: readU16(hb, 4), length: readU16(hb, 6), time: h.time_, ok: ok });
       if (!ok) problems.push("frame at " + at + " (flush " + h.flush_ + "): a record fails its CRC or the frame is cut short");
       for (let k = 0; k < recs.length; k++) {
         const f = recs[k];

@@ -1,13 +1,13 @@
 // Record keys: what a key may be, and the keys MoteDB makes up (9 base-36 digits).
 
-import { E_KEY, moteError } from "./errors";
+import { E_KEY, fail } from "./errors";
 import { utf8 } from "./utf8";
 
 /** Throw E_KEY unless k is a non-empty string of at most `max` UTF-8 bytes. */
 export function checkKey(k: unknown, max: number): string {
-  if (typeof k !== "string" || k === "") throw moteError(E_KEY, "a key is a non-empty string, got " + (k === "" ? "an empty string" : typeof k));
+  if (typeof k !== "string" || k === "") fail(E_KEY, "key: a non-empty string, not " + (k === "" ? "\"\"" : typeof k));
   // k.length first: no UTF-8 copy of a huge string only to refuse it.
-  if (k.length > max || utf8(k).length > max) throw moteError(E_KEY, "key over " + max + " bytes");
+  if (k.length > max || utf8(k).length > max) fail(E_KEY, "key over " + max + " bytes");
   return k;
 }
 

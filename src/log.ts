@@ -25,12 +25,12 @@ export function flashFull(): Error {
 /** A record of an applied flush, as recovery hands it over. */
 export interface LogRecord {
   at: number;
-  type: number;
-  key: string;
-  tags: string[] | undefined;
+  type_: number;
+  key_: string;
+  tags_: string[] | undefined;
   x: number;
   n: number;
-  size: number;
+  size_: number;
 }
 
 // FlashLog is a class for its callers (`new FlashLog(flash, retry)`), but its methods are closures
@@ -89,11 +89,7 @@ export class FlashLog {
     const live: number[] = (self.live_ = []);
     const data: number[] = (self.data_ = []);
     const free: number[] = (self.free_ = []);
-    // (Erase counts need no start: open() reads or sets every page's.)
-    for (let p = 0; p < N; p++) {
-      live[p] = 0;
-      used[p] = D0;
-    }
+    // (Every page's counts start in open(), which every user calls first.)
     self.time = self.corrupt_ = self.flushes_ = self.gcRuns_ = self.programmed_ = 0;
     /** The highest sequence number of any page, and the id of the next flush. */
     let seq = 0;
@@ -134,6 +130,8 @@ export class FlashLog {
         const r = readPageHeader(read(p * P, D0), P, N, G);
         const h = r.h;
         states[p] = r.state;
+        live[p] = 0;
+        used[p] = D0;
         if (h) {
           seqs[p] = h.seq_;
           erases[p] = h.erases_;
@@ -151,7 +149,6 @@ export class FlashLog {
       let recs: LogRecord[] = [];
       let applied = 0;
       const onFrame = function (h: FrameHead, at: number, found: Found[], ok: boolean): void {
-        const index = h.index_;
         self.time = Math.max(self.time, h.time_);
         id = Math.max(id, h.flush_ + 1);
         if (h.flush_ <= applied) return; // a frame written again after a failed program
@@ -159,21 +156,20 @@ export class FlashLog {
           // Another flush abandons the one being assembled. It starts at frame 0, except at the very
           // start of the log, where garbage collection may have erased its first frames after
           // copying their live records.
-          next = f < 0 ? index : 0;
+          next = f < 0 ? h.index_ : 0;
           f = h.flush_;
           recs = [];
         }
-        if (index !== next || !ok) {
+        if (h.index_ !== next || !ok) {
           // A gap: frames are missing, so the flush is not whole and nothing more of it is taken
           // (next -1 matches no frame). A damaged frame with the expected index may still be
           // followed by the same frame written again.
-          if (index > next) next = -1;
+          if (h.index_ > next) next = -1;
           return;
         }
-        for (let i = 0; i < found.length; i++) {
-          const r = found[i];
-          recs.push({ at: r.at, type: r.type_, key: fromUtf8(r.key_), tags: r.tags_ !== "" ? (decode(r.tags_) as string[]) : undefined, x: r.x, n: r.vlen_, size: r.size_ });
-        }
+        found.forEach(function (r) {
+          recs.push({ at: r.at, type_: r.type_, key_: fromUtf8(r.key_), tags_: r.tags_ !== "" ? (decode(r.tags_) as string[]) : undefined, x: r.x, n: r.vlen_, size_: r.size_ });
+        });
         next++;
         if (h.last_) {
           // Every frame of it read whole: apply it. Later frames of this id are copies, passed over above.
@@ -183,26 +179,27 @@ export class FlashLog {
       };
       // Good pages in sequence order: those whose first frame slot is erased are free, the others
       // hold the log, read in that order.
-      sortBySeq(good, seqs);
-      for (let i = 0; i < good.length; i++) {
-        const p = good[i];
-        if (blank(read(p * P + D0, FRAME_HEADER))) free.push(p);
-        else {
-          data.push(p);
-          const s = scanPage(read, p * P, D0, P, G, onFrame);
-          self.corrupt_ += s.corrupt_;
-          used[p] = s.closed_ ? P : s.end_;
-        }
-      }
+      good
+        .sort(function (a: number, b: number): number {
+          return seqs[a] - seqs[b];
+        })
+        .forEach(function (p) {
+          if (blank(read(p * P + D0, FRAME_HEADER))) free.push(p);
+          else {
+            data.push(p);
+            const s = scanPage(read, p * P, D0, P, G, onFrame);
+            self.corrupt_ += s.corrupt_;
+            used[p] = s.closed_ ? P : s.end_;
+          }
+        });
       // Pages a cut (or damage) left unusable: erase them (a blank one only if some byte is not
       // 0xFF) and give them a header, after every other page. An obsolete page's erase may have
       // begun before the cut: it wore the page, so it counts. The erase count of a page whose
       // header was lost is taken as the highest known.
-      for (let p = 0; p < N; p++) {
-        const st = states[p];
+      states.forEach(function (st, p) {
         if (st === P_BAD && image) self.corrupt_++;
         if (st !== P_GOOD) renew(p, st === P_OBSOLETE ? erases[p] + 1 : maxErases, st !== P_BLANK || !blankRange(read, p * P, P));
-      }
+      });
     };
 
     // ---- writing ------------------------------------------------------------------------------
@@ -219,7 +216,7 @@ export class FlashLog {
       let fails = 0;
       let start = 0;
       while (index === 0 || i < n) {
-        if (pos + FRAME_HEADER + (i < n ? recs[i].length : 0) > P) {
+        if (pos + FRAME_HEADER + (recs[i] || "").length > P) {
           if (plan) out.push(0);
           else {
             if (free.length <= (gc ? 0 : 1)) throw flashFull();
@@ -269,7 +266,7 @@ export class FlashLog {
   }
 }
 
-/** Sort page numbers by sequence number. */
+/** Sort page numbers by sequence number (for tools: recovery sorts its own, in place). */
 export function sortBySeq(pages: number[], seq: number[]): number[] {
   return pages.sort(function (a: number, b: number): number {
     return seq[a] - seq[b];

@@ -9,7 +9,7 @@
 
 import { decode, encode, Encoded } from "./codec";
 import { BTree, SLOT_BYTES } from "./btree";
-import { E_ARG, E_BUDGET, E_CLOSED, E_VALUE, moteError } from "./errors";
+import { E_ARG, E_BUDGET, E_CLOSED, E_VALUE, fail } from "./errors";
 import {
   CLOSE,
   ERROR,
@@ -19,8 +19,6 @@ import {
   HOUSEKEEPING,
   IN_BACKGROUND,
   Listener,
-  N_EXPIRED,
-  N_FLUSHES,
   ON_CALL,
   OP_CLEANUP,
   OP_COUNT,
@@ -37,7 +35,7 @@ import {
   OPS,
   WRITE,
 } from "./events";
-import { ALWAYS, HEAP_ENTRY_BYTES, IF_MOSTLY_STALE, IF_STALE, popRoot, sift } from "./heap";
+import { ALWAYS, HEAP_ENTRY_BYTES, IF_MOSTLY_STALE, IF_STALE, sift } from "./heap";
 import { autoKey, autoSeq, checkKey } from "./keys";
 import { isNull } from "./lang";
 import { MoteOptions, settle } from "./options";
@@ -95,9 +93,8 @@ export class MoteDB {
   declare stats: (this: MoteDB) => Stats;
   declare on: (this: MoteDB, event: string, fn: Listener) => void;
   declare off: (this: MoteDB, event: string, fn: Listener) => void;
-  /** The TTL heap (heap.ts): expiry times, and their keys. Fields, unlike the rest of the state: tests look at them. */
+  /** The TTL heap's expiry times (heap.ts): a field, unlike the rest of the state, since tests look at it. */
   declare at_: number[];
-  declare atKey_: string[];
 
   constructor(options?: MoteOptions) {
     const db = this;
@@ -107,13 +104,20 @@ export class MoteDB {
     const m = o.memory;
     const sch = o.scheduler;
     const budget = Math.floor((m.free() * o.ramPercentage) / 100 / (m.scale ?? 1));
+    const maxKey = o.maxKeyLength;
     /** The listeners of each event, in the order of EVENTS. */
-    const ev: Listener[][] = [[], [], [], [], []];
-    /** How many times each operation ran (OPS), then records expired and flushes (events.ts). */
-    const n = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    /** The TTL heap (heap.ts), emptied and refilled in place: db.at_ and db.atKey_ stay these arrays. */
+    const ev: Listener[][] = EVENTS.map(function (): Listener[] {
+      return [];
+    });
+    /** How many times each operation ran (OPS, events.ts); records expired, and flushes. */
+    const n = OPS.map(function (): number {
+      return 0;
+    });
+    let expired = 0;
+    let flushes = 0;
+    /** The TTL heap (heap.ts), emptied and refilled in place: db.at_ stays this array. */
     const at: number[] = (db.at_ = []);
-    const atKey: string[] = (db.atKey_ = []);
+    const atKey: string[] = [];
     /** Live records with an expiry: the heap holds these and stale entries. */
     let ttl = 0;
     /** The next generated key's sequence number (keys.ts). */
@@ -126,7 +130,7 @@ export class MoteDB {
 
     /** Count operation op; refuse it when closed. */
     function open(op: number): void {
-      if (closed) throw moteError(E_CLOSED, "closed");
+      if (closed) fail(E_CLOSED, "closed");
       n[op]++;
     }
 
@@ -142,7 +146,7 @@ export class MoteDB {
     /** The listeners of an event, named from outside: only names in EVENTS, so never a prototype's. */
     function listeners(name: unknown): Listener[] {
       const i = EVENTS.indexOf(name as string);
-      if (i < 0) throw moteError(E_ARG, "unknown event " + String(name));
+      if (i < 0) fail(E_ARG, "unknown event " + String(name));
       return ev[i];
     }
 
@@ -212,11 +216,14 @@ export class MoteDB {
       while (at.length > 0 && at[0] <= now) {
         const x = at[0];
         const k = atKey[0];
-        popRoot(at, atKey);
+        // The root goes: the last entry takes its place and sinks to where it belongs.
+        const lastAt = at.pop() as number;
+        const lastKey = atKey.pop() as string;
+        if (at.length > 0) sift(at, atKey, lastAt, lastKey, 0);
         const r = tree.get_(k);
         if (r && r.x === x) {
           forget(k);
-          n[N_EXPIRED]++;
+          expired++;
           count++;
           emit(EXPIRE, k);
         }
@@ -239,11 +246,11 @@ export class MoteDB {
         if (store) {
           const flushed = store.flush_(time());
           if (flushed > 0) {
-            n[N_FLUSHES]++;
+            flushes++;
             emit(FLUSH, flushed);
             emit(WRITE, flushed);
           }
-          store.tidy_(time(), why === HOUSEKEEPING);
+          store.tidy_(t, why === HOUSEKEEPING); // t: the time the flush just read
         }
       } catch (e) {
         if (why === ON_CALL) throw e;
@@ -254,9 +261,9 @@ export class MoteDB {
     /** Check the key and expire what is due: the record of key, or undefined. */
     function find(op: number, key: unknown): Rec | undefined {
       open(op);
-      const k = checkKey(key, o.maxKeyLength);
+      checkKey(key, maxKey);
       expire();
-      return tree.get_(k);
+      return tree.get_(key as string);
     }
 
     /**
@@ -312,20 +319,19 @@ export class MoteDB {
      */
     function write(op: number, items: unknown, ttls?: unknown, tags?: unknown, key?: unknown): string[] | number {
       open(op);
-      if (!Array.isArray(items)) throw moteError(E_ARG, OPS[op] + ": not an array");
+      if (!Array.isArray(items)) fail(E_ARG, OPS[op] + ": not an array");
       const batch = op === OP_PUT_BATCH;
       const del = op === OP_DELETE || op === OP_DELETE_BATCH;
       const count = items.length;
       const perTtl = batch && Array.isArray(ttls);
       const perTags = batch && Array.isArray(tags) && tags.length > 0 && typeof tags[0] !== "string";
       if ((perTtl && (ttls as unknown[]).length !== count) || (perTags && (tags as unknown[]).length !== count)) {
-        throw moteError(E_ARG, "ttls, tags: one per item");
+        fail(E_ARG, "ttls, tags: one per item");
       }
-      const max = o.maxKeyLength;
       if (del) {
         // Every key is checked first; then expired records go, and only live ones are deleted.
         items.forEach(function (k: unknown) {
-          checkKey(k, max);
+          checkKey(k, maxKey);
         });
         expire();
       }
@@ -345,19 +351,22 @@ export class MoteDB {
           // NaN (not a number, not above 0) and Infinity fail the test as well as expiries past
           // 4294967295, the latest the flash format can hold (seconds, unsigned 32-bit).
           const x = life === undefined || isNull(life) || life === 0 ? 0 : typeof life === "number" && life > 0 ? Math.ceil(now + life) : NaN;
-          if (!(x <= 4294967295)) throw moteError(E_VALUE, "ttl: seconds > 0, to 2106");
+          if (!(x <= 4294967295)) fail(E_VALUE, "ttl: seconds > 0, to 2106");
           let g: string[] | undefined = undefined;
           if (tg !== undefined && !isNull(tg)) {
-            // A copy (not an array: as bad as an array holding a tag that is no string).
-            g = (Array.isArray(tg) ? tg : [0]).slice() as string[];
-            g.forEach(function (tag: unknown) {
-              if (typeof tag !== "string" || tag === "") throw moteError(E_VALUE, "tags: non-empty strings");
-            });
+            const bad =
+              !Array.isArray(tg) ||
+              tg.some(function (tag: unknown) {
+                return typeof tag !== "string" || tag === "";
+              });
+            if (bad) fail(E_VALUE, "tags: non-empty strings");
+            g = tg.slice() as string[]; // a copy: the caller may change its array
           }
           const v = encode(pair ? (item as unknown[])[1] : item, o.maxValueSize);
           r = rec(v, x, g, -1, v.length, 0);
         }
-        const given = del ? item : pair ? (item as unknown[])[0] : batch ? undefined : key;
+        // (putBatch gives no `key`: an item that is no pair gets a generated one.)
+        const given = del ? item : pair ? (item as unknown[])[0] : key;
         let k = "";
         if (given === undefined || given === null) {
           // A generated key no record has, nor an earlier item of the batch.
@@ -366,7 +375,7 @@ export class MoteDB {
             seq = q + 1;
             k = autoKey(q);
           } while (tree.get_(k) || seen["#" + k]);
-        } else k = checkKey(given, max);
+        } else k = checkKey(given, maxKey);
         // A key twice in one batch: the later item wins, as if they had been put in turn.
         // (A delete is a change only of a live record.)
         const slot = "#" + k;
@@ -387,7 +396,7 @@ export class MoteDB {
         const last = pass > 1 || (pass > 0 && !(store && store.pending_() > 0));
         const need = used(keys, recs);
         if ((!store || store.admit_(keys, recs, last)) && need <= Math.max(used(), budget)) break;
-        if (last) throw moteError(E_BUDGET, "would use " + need + " of " + budget + " bytes: delete records or raise ramPercentage");
+        if (last) fail(E_BUDGET, "would use " + need + " of " + budget + " bytes: delete records or raise ramPercentage");
         if (pass > 0) tick(ON_CALL);
         else {
           expire();
@@ -487,8 +496,8 @@ export class MoteDB {
       });
       const st: Stats = {
         ops: ops,
-        expired: n[N_EXPIRED],
-        flushes: n[N_FLUSHES],
+        expired: expired,
+        flushes: flushes,
         records: tree.size_,
         budgetBytes: budget,
         usedBytes: used(),
@@ -498,7 +507,7 @@ export class MoteDB {
       return st;
     };
     db.on = function (event: string, fn: Listener): void {
-      if (typeof fn !== "function") throw moteError(E_ARG, "listener: not a function");
+      if (typeof fn !== "function") fail(E_ARG, "listener: not a function");
       listeners(event).push(fn);
     };
     db.off = function (event: string, fn: Listener): void {
@@ -514,10 +523,10 @@ export class MoteDB {
       // Flash mode: rebuild the index from the log, resume the clock, drop what expired (not
       // counted in stats().expired), and make new keys sort after the generated ones found.
       store = openStore(o.flash as Flash, o, tree, budget);
-      t = store.open_();
+      t = store.time_;
       rebuild(ALWAYS);
       expire();
-      n[N_EXPIRED] = 0;
+      expired = 0;
       tree.each_(function (k: string) {
         seq = Math.max(seq, autoSeq(k) + 1);
       });

@@ -1,6 +1,6 @@
 // Options: names as the reference system names them, in camelCase; times in seconds.
 
-import { E_OPTION, moteError } from "./errors";
+import { failOption } from "./errors";
 import { Clock, currentPlatform, Flash, Memory, Scheduler } from "./ports";
 
 export interface MoteOptions {
@@ -75,15 +75,12 @@ const NUMBERS = [
 /** The method each port must have. The scheduler may be left out: the database then runs no timers. */
 const NEEDS = ["free", "now", "", "read"];
 
-function bad(msg: string): never {
-  throw moteError(E_OPTION, msg);
-}
 
 /** Check the options and fill in defaults; throws E_OPTION naming the bad option. */
 export function settle(options: unknown): Settings {
   const o = (options ?? {}) as Record<string, unknown>;
-  if (typeof o !== "object") bad("options: not an object");
-  for (const name in o) if (NAMES.indexOf(name) < 0) bad("unknown option " + name);
+  if (typeof o !== "object") failOption("options: not an object");
+  for (const name in o) if (NAMES.indexOf(name) < 0) failOption("unknown option " + name);
   const s: Record<string, unknown> = {};
   // A port left out is the platform's default. The last option, flash, only in flash mode.
   const p = currentPlatform() as unknown as Record<string, ((this: unknown) => unknown) | undefined>;
@@ -92,17 +89,17 @@ export function settle(options: unknown): Settings {
     let v = o[name];
     if (i < 2) {
       v = v ?? true;
-      if (typeof v !== "boolean") bad(name + ": true or false");
+      if (typeof v !== "boolean") failOption(name + ": true or false");
     } else if (i < 12) {
       const row = 3 * i - 6;
       const lo = NUMBERS[row + 1];
       const hi = NUMBERS[row + 2];
       v = v ?? NUMBERS[row];
-      if (!(typeof v === "number" && v >= lo && v <= hi)) bad(name + ": " + lo + ".." + hi);
+      if (!(typeof v === "number" && v >= lo && v <= hi)) failOption(name + ": " + lo + ".." + hi);
     } else {
       const need = NEEDS[i - 12];
       v = v ?? (p[name] && p[name]!());
-      if (need !== "" && (!v || typeof (v as Record<string, unknown>)[need] !== "function")) bad(name + ": missing, or no " + need + "()");
+      if (need !== "" && (!v || typeof (v as Record<string, unknown>)[need] !== "function")) failOption(name + ": missing, or no " + need + "()");
     }
     s[name] = v;
   }

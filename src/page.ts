@@ -5,7 +5,7 @@
 
 import { fill, readU32, u16, u32, u8 } from "./bytes";
 import { crc32 } from "./crc32";
-import { E_CORRUPT, moteError } from "./errors";
+import { E_CORRUPT, fail } from "./errors";
 import { FORMAT_VERSION, MAGIC, P_BAD, P_BLANK, P_GOOD, P_OBSOLETE, PAGE_HEADER } from "./format";
 
 export { FORMAT_VERSION, MAGIC, P_BAD, P_BLANK, P_GOOD, P_OBSOLETE };
@@ -30,10 +30,14 @@ export function blank(s: string): boolean {
   return s === fill(255, s.length);
 }
 
+/** The bytes of s followed by their CRC-32: a page or frame header. */
+export function withCrc(s: string): string {
+  return s + u32(crc32(s));
+}
+
 /** The header bytes, padded with 0xFF to the mark's offset. */
 export function encodePageHeader(seq: number, erases: number, pageSize: number, pageCount: number, g: number): string {
-  const s = MAGIC + u8(FORMAT_VERSION) + u8(g) + u16(0) + u32(pageSize) + u32(pageCount) + u32(seq) + u32(erases);
-  return s + u32(crc32(s)) + fill(255, align(PAGE_HEADER, g) - PAGE_HEADER);
+  return withCrc(MAGIC + u8(FORMAT_VERSION) + u8(g) + u16(0) + u32(pageSize) + u32(pageCount) + u32(seq) + u32(erases)) + fill(255, align(PAGE_HEADER, g) - PAGE_HEADER);
 }
 
 /** Pages are at least this large, so page headers sit at multiples of it. */
@@ -48,7 +52,7 @@ export interface ImageGeometry {
   at: number;
 }
 
-/** Whether the header h holds a good magic and CRC. */
+/** Whether the header at the start of h holds a good magic and CRC. */
 function goodHeader(h: string): boolean {
   return h.substring(0, 4) === MAGIC && crc32(h.substring(0, 24)) === readU32(h, 24);
 }
@@ -81,12 +85,16 @@ export function imageGeometry(read: (this: void, at: number, len: number) => str
  * mark is complete); one flipped bit changes nothing.
  */
 export function readPageHeader(s: string, pageSize: number, pageCount: number, g: number): { state: number; h?: PageHeader } {
-  const h = s.substring(0, PAGE_HEADER);
-  if (!goodHeader(h)) return { state: blank(h) ? P_BLANK : P_BAD };
-  const v = h.charCodeAt(4);
-  if (v > FORMAT_VERSION) throw moteError(E_CORRUPT, "the flash image has format version " + v + ": update MoteDB");
-  if (h.charCodeAt(5) !== g || readU32(h, 8) !== pageSize || readU32(h, 12) !== pageCount) {
-    throw moteError(E_CORRUPT, "image of " + readU32(h, 8) + "x" + readU32(h, 12) + " bytes, granularity " + h.charCodeAt(5));
+  // The header's fields are read where they sit, at the start of s.
+  if (!goodHeader(s)) return { state: blank(s.substring(0, PAGE_HEADER)) ? P_BLANK : P_BAD };
+  // The version and geometry the image records.
+  const v = s.charCodeAt(4);
+  const imageG = s.charCodeAt(5);
+  const imageP = readU32(s, 8);
+  const imageN = readU32(s, 12);
+  if (v > FORMAT_VERSION) fail(E_CORRUPT, "image format version " + v + ": update MoteDB");
+  if (imageG !== g || imageP !== pageSize || imageN !== pageCount) {
+    fail(E_CORRUPT, "image of " + imageP + "x" + imageN + " bytes, granularity " + imageG);
   }
   // Count the 1 bits of the mark.
   const m = align(PAGE_HEADER, g);
@@ -94,5 +102,5 @@ export function readPageHeader(s: string, pageSize: number, pageCount: number, g
   for (let i = m; i < m + g; i++) {
     for (let b = s.charCodeAt(i); b > 0; b = Math.floor(b / 2)) ones += b % 2;
   }
-  return { state: ones > g * 4 ? P_GOOD : P_OBSOLETE, h: { seq_: readU32(h, 16), erases_: readU32(h, 20) } };
+  return { state: ones > g * 4 ? P_GOOD : P_OBSOLETE, h: { seq_: readU32(s, 16), erases_: readU32(s, 20) } };
 }

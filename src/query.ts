@@ -11,7 +11,7 @@
 // The field `tags` means the tags given at put(), when a record has them, and otherwise the
 // document's own `tags` field. `$limit` and `$skip` apply at the top level only.
 
-import { E_QUERY, moteError } from "./errors";
+import { E_QUERY, fail } from "./errors";
 import { decode, encode, Encoded, fieldAt } from "./codec";
 import { utf8 } from "./utf8";
 import { field, isNull, isPlainObject, LUA, MAX_DEPTH } from "./lang";
@@ -44,7 +44,7 @@ export function compileQuery(q: unknown): Query {
   const OPS = "$eq $ne $exists $gt $gte $lt $lte $size $contains $elemMatch $in $nin $all $not $and $or $nor $limit $skip".split(" ");
 
   function bad(msg: string): never {
-    throw moteError(E_QUERY, msg);
+    fail(E_QUERY, msg);
   }
 
   /** Unless ok, the operand of op is not what op takes. */
@@ -68,7 +68,7 @@ export function compileQuery(q: unknown): Query {
   function isOps(v: unknown): boolean {
     const ks = isObject(v) ? Object.keys(v as object) : [];
     const n = ks.filter(function (k) {
-      return k.charCodeAt(0) === 36;
+      return k.charAt(0) === "$";
     }).length;
     if (n > 0 && n < ks.length) bad("mixes operators and fields");
     return n > 0;
@@ -113,7 +113,7 @@ export function compileQuery(q: unknown): Query {
     const kind = typeof x;
     let enc: string | undefined = undefined;
     let inner: Test | undefined = undefined;
-    let onValue = false;
+    let onValue: boolean | undefined = undefined;
     if (c === 9) {
       takes(isObject(x), op, "an object");
       // Operators apply to each element itself; field names to each element as a document.
@@ -165,7 +165,12 @@ export function compileQuery(q: unknown): Query {
   function path(name: string, spec: unknown): Test {
     const parts = name.split(".");
     const n = parts.length;
-    if (parts.indexOf("") >= 0 || parts.indexOf("__proto__") >= 0) bad("bad field " + name);
+    if (
+      parts.some(function (p) {
+        return p === "" || p === "__proto__";
+      })
+    )
+      bad("bad field " + name);
     // No UTF-8 byte of a character above 127 is a ".": the parts' bytes are the bytes' parts.
     const names = utf8(name).split(".");
     const cond = build(spec, true);
@@ -183,7 +188,9 @@ export function compileQuery(q: unknown): Query {
       else if (isList(v)) {
         // A number indexes the array (no element is undefined); the path goes on in its objects.
         reach(v[Number(parts[i])], i + 1);
-        for (let j = 0; j < v.length; j++) if (!isList(v[j])) reach(v[j], i);
+        v.forEach(function (e) {
+          if (!isList(e)) reach(e, i);
+        });
       } else if (isObject(v)) reach(field(v, parts[i]), i + 1);
     }
     return function (doc: unknown, tags?: string[]): boolean {
@@ -207,7 +214,7 @@ export function compileQuery(q: unknown): Query {
               const c = OPS.indexOf(k);
               // Field conditions take the first 14 operators, query documents the last 6; other
               // names starting with "$" are unknown.
-              if (k.charCodeAt(0) === 36 && (cond ? c < 0 || c > 13 : c < 13)) bad("unknown operator " + k);
+              if (k.charAt(0) === "$" && (cond ? c < 0 || c > 13 : c < 13)) bad("unknown operator " + k);
               if (c > 16) {
                 if (depth > 1) bad(k + " only at the top");
                 window[c - 17] = count(v, k);

@@ -33,11 +33,13 @@ export function rec(v: string | undefined, x: number, g: string[] | undefined, a
   return r;
 }
 
-/** Bytes the budget counts for a record: its fields, its key and the bytes it keeps in RAM. */
-export const REC_BYTES = 40;
-
-/** And for tags: 16 for the list, 8 and its length for each tag. */
+/**
+ * Bytes the budget counts for a record: its fields, its key and the bytes it keeps in RAM; for
+ * tags, 16 for the list, 8 and its length for each tag.
+ */
 export function recBytes(key: string, r: Rec): number {
+  // A local constant: esbuild inlines it (a top-level one of a module with imports stays a variable).
+  const REC_BYTES = 40;
   const g = r.g;
   return REC_BYTES + key.length + (r.v || "").length + (g === undefined ? 0 : 16 + 8 * g.length + g.join("").length);
 }

@@ -2,8 +2,16 @@
 // than lockTimeout seconds in all. The core is synchronous, so the pause between attempts is a
 // wait on the clock port; a clock that does not move (a test's) ends the wait after a bounded spin.
 
-import { E_FLASH, errorCode, moteError } from "./errors";
+import { E_FLASH, errorCode, fail } from "./errors";
 import { Clock } from "./ports";
+
+/** What retries follow: the database's options of the same names (Settings has them all). */
+export interface RetrySettings {
+  clock: Clock;
+  maxRetries: number;
+  retryDelay: number;
+  lockTimeout: number;
+}
 
 // A class for its callers (`new Retry(...)`), whose methods are closures over the settings: one
 // Retry serves a database, and the settings are then locals rather than fields.
@@ -25,14 +33,16 @@ export class Retry {
    */
   run_!: <T>(this: void, what: string, fn: (this: void, a: number, b: number) => T, a?: number, b?: number) => T;
 
-  constructor(clock: Clock, retries: number, delay: number, timeout: number) {
+  constructor(o: RetrySettings) {
     const self = this;
+    const clock = o.clock;
+    const delay = o.retryDelay;
     self.retried_ = 0;
     const again = (self.again_ = function (n: number, start: number, what: string, e: unknown): number {
       if (errorCode(e) === "E_POWER") throw e;
       const now = clock.now();
       if (n === 1) start = now;
-      if (n > retries || now - start + delay > timeout) throw moteError(E_FLASH, what + " failed: " + String((e as Error).message));
+      if (n > o.maxRetries || now - start + delay > o.lockTimeout) fail(E_FLASH, what + " failed: " + String((e as Error).message));
       self.retried_++;
       for (let spins = 0; clock.now() < now + delay && spins < 100000; spins++);
       return start;

@@ -17,7 +17,7 @@
 // costs RAM there and memory mode needs none.
 
 import { BTree } from "./btree";
-import { E_OPTION, E_TOO_LARGE, moteError } from "./errors";
+import { E_OPTION, E_TOO_LARGE, fail } from "./errors";
 import { Found, FrameHead, scanPage } from "./frame";
 import { FlashLog, flashFull, LogRecord } from "./log";
 import { Flash } from "./ports";
@@ -49,8 +49,8 @@ export interface FlashStats {
 
 /** What MoteDB asks of the store: functions over its state (no `this`). */
 export interface Store {
-  /** Recover the index from flash. Returns the highest database time the log holds. */
-  open_: (this: void) => number;
+  /** The highest database time the log held when the store opened. */
+  time_: number;
   /**
    * Size the records of the changes (keys[i] gets recs[i], undefined: deleted); throw E_TOO_LARGE,
    * or E_FULL when `strict` (else return false), before anything changes.
@@ -98,11 +98,11 @@ type Cached = Rec & { c_?: string };
 /** The shadow of a dirty key that flash holds no version of: no place on flash. */
 const NO_SHADOW = { at: -1 } as Rec;
 
+/** Open the store: recover the index (tree) from the flash log. */
 export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: number): Store {
-  if (flash.pageSize > 16777216 || flash.pageSize < 128 || flash.pageCount < 4) throw moteError(E_OPTION, "flash: pageSize 128..16777216, pageCount 4+");
-  const log = new FlashLog(flash, new Retry(o.clock, o.maxRetries, o.retryDelay, o.lockTimeout));
+  if (flash.pageSize > 16777216 || flash.pageSize < 128 || flash.pageCount < 4) fail(E_OPTION, "flash: pageSize 128..16777216, pageCount 4+");
+  const log = new FlashLog(flash, new Retry(o));
   const cacheLimit = o.btreeCachesize;
-  const bufferLimit = Math.floor(budget / 4);
   /** The dirty keys, and each one's shadow (its place and size), or NO_SHADOW when flash holds no version of it. */
   let dirty: string[] = [];
   let shadow: Record<string, Rec> = {};
@@ -240,29 +240,29 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
     return true;
   }
 
+  // Recover the index from flash.
+  log.open(function (recs: LogRecord[]) {
+    recs.forEach(function (r: LogRecord) {
+      const size = r.size_;
+      if (r.type_ === T_PURGE) {
+        tree.clear_();
+        clear(true);
+      } else {
+        // A put is the key's record now (its value stays on flash); a delete removes the key.
+        const put = r.type_ === T_PUT;
+        const old = tree.set_(r.key_, put ? rec(undefined, r.x, r.tags_, r.at, r.n, size) : undefined);
+        if (old) forget(old);
+        if (put) {
+          addLive(r.at, size);
+          cost += unit(size);
+          maxRec = Math.max(maxRec, size);
+        }
+      }
+    });
+  });
+
   return {
-    open_: function (): number {
-      log.open(function (recs: LogRecord[]) {
-        recs.forEach(function (r: LogRecord) {
-          const size = r.size;
-          if (r.type === T_PURGE) {
-            tree.clear_();
-            clear(true);
-          } else {
-            // A put is the key's record now (its value stays on flash); a delete removes the key.
-            const put = r.type === T_PUT;
-            const old = tree.set_(r.key, put ? rec(undefined, r.x, r.tags, r.at, r.n, size) : undefined);
-            if (old) forget(old);
-            if (put) {
-              addLive(r.at, size);
-              cost += unit(size);
-              maxRec = Math.max(maxRec, size);
-            }
-          }
-        });
-      });
-      return log.time;
-    },
+    time_: log.time,
 
     admit_: function (keys: string[], recs: (Rec | undefined)[], strict: boolean): boolean {
       let delta = 0;
@@ -273,7 +273,7 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
         if (old && old.at < 0) delta -= unit(old.s);
         if (r) {
           const s = (r.s = 14 + utf8(k).length + tagBytes(r.g).length + (r.v as string).length);
-          if (s > Math.min(log.P - log.D0 - 20, 65535)) throw moteError(E_TOO_LARGE, "record of " + s + " bytes over a frame");
+          if (s > Math.min(log.P - log.D0 - 20, 65535)) fail(E_TOO_LARGE, "record of " + s + " bytes over a frame");
           big = Math.max(big, s);
           delta += unit(s);
         }
@@ -312,9 +312,10 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
     },
 
     wrote_: function (): boolean {
-      // The threshold follows how many writes the database had seen before this one.
+      // The threshold follows how many writes the database had seen before this one. Buffered
+      // values may take a quarter of the RAM budget.
       const seen = writes++;
-      return ++sinceFlush >= (!o.adaptiveThreshold || seen < 100 ? 10 : seen < 1000 ? 15 : 20) || bufferBytes > bufferLimit;
+      return ++sinceFlush >= (!o.adaptiveThreshold || seen < 100 ? 10 : seen < 1000 ? 15 : 20) || bufferBytes > budget / 4;
     },
 
     pending_: function (): number {

@@ -148,7 +148,7 @@ describe("motedb import", { timeout: SLOW }, () => {
     expectOneLineFailure(run(["import", "object.json", ...base]), 1, /holds one JSON object: give an array/);
     expectOneLineFailure(run(["import", "empty.json", ...base]), 1, /empty\.json is empty/);
     expectOneLineFailure(run(["import", "badtags.json", ...base]), 1, /item 1: tags must be an array of strings/);
-    expectOneLineFailure(run(["import", "badkey.json", ...base]), 1, /item 1: E_KEY: a key is a non-empty string/);
+    expectOneLineFailure(run(["import", "badkey.json", ...base]), 1, /item 1: E_KEY: key: a non-empty string, not ""/);
     expectOneLineFailure(run(["import", "sensors.json", "--board", "no-such-board", "-o", "x.img"]), 2, /unknown board 'no-such-board': known are .*puck-js/);
     expectOneLineFailure(run(["import", "sensors.json", "-o", "x.img"]), 2, /required option '--board <id>' not specified/);
     expectOneLineFailure(run(["import", "sensors.json", ...base, "--now", "soon"]), 2, /--now must be a number/);
@@ -261,7 +261,7 @@ describe("motedb inspect, dump, verify", { timeout: SLOW }, () => {
     newer[4] = 2; // a format version from the future, with its CRC made good again
     fixHeaderCrc(newer, 0);
     writeFileSync(path("newer.img"), newer);
-    expectOneLineFailure(run(["inspect", "newer.img"]), 1, /E_CORRUPT: the flash image has format version 2/);
+    expectOneLineFailure(run(["inspect", "newer.img"]), 1, /E_CORRUPT: image format version 2: update MoteDB/);
   });
 });
 

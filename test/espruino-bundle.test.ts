@@ -28,6 +28,7 @@ function load(src: string): Record<string, any> {
     // A build with Unicode strings, whose strings are JavaScript's here: UTF-8 strings are text.
     E: {
       on: () => {},
+      isUTF8: (s: string) => /[^\x00-\xff]/.test(s),
       asUTF8: (s: string) => Buffer.from(s, "latin1").toString("utf8"),
       fromUTF8: (s: string) => Buffer.from(s, "utf8").toString("latin1"),
       toString: (x: unknown) => (x instanceof ArrayBuffer ? Buffer.from(x).toString("latin1") : String(x)),

@@ -41,7 +41,7 @@ describe("planning a flush", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 30_000 }), { minLength: 1, maxLength: 40 }), fc.nat(3), (sizes, pre) => {
         const flash = new SimFlash(131072, 32, 4);
-        const log = new FlashLog(flash, new Retry(new ManualClock(), 0, 0, 0));
+        const log = new FlashLog(flash, new Retry({ clock: new ManualClock(), maxRetries: 0, retryDelay: 0, lockTimeout: 0 }));
         log.open(() => undefined);
         // Leave the head partly used first, so the plan starts mid-page.
         for (let i = 0; i < pre; i++) log.write_(["x".repeat(40_000)], 1, false);

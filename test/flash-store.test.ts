@@ -308,6 +308,6 @@ describe("flash mode", () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toMatch(/^E_CORRUPT: the flash image has format version 2/);
+    expect(message).toMatch(/^E_CORRUPT: image format version 2: update MoteDB/);
   });
 });

@@ -77,7 +77,7 @@ for (const version of VERSIONS) {
         "3\t1\tn2\ttrue\tfalse",
         "2\t5\t7",
         "true\tfalse\ttrue",
-        "false\tE_KEY\tE_KEY\tError: E_KEY: a key is a non-empty string, got an empty string",
+        "false\tE_KEY\tE_KEY\tError: E_KEY: key: a non-empty string, not \"\"",
         "false\tE_QUERY",
         "2\tb1\tb2\ttrue",
         "false\tE_KEY\tfalse",

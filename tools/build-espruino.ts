@@ -246,7 +246,7 @@ export function arrows(code: string): string {
         if (n.type === "ArrowFunctionExpression") c(n.body, _st);
       },
       Class() {
-        found = true; // a class body may use `this`: leave its enclosing function alone
+        // A class's methods have their own `this`, and esbuild's classes have no field initialisers.
       },
       ThisExpression() {
         found = true;

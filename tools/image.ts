@@ -114,13 +114,13 @@ export interface ImageReport {
 /** What the log's recovery makes of the image: the records of every complete flush, applied in order. */
 function recover(im: LoadedImage): { records: Map<string, LogRecord>; time: number } {
   const clock = { now: () => 0 };
-  const log = new FlashLog(flashOf(im), new Retry(clock, 0, 0, 0));
+  const log = new FlashLog(flashOf(im), new Retry({ clock: clock, maxRetries: 0, retryDelay: 0, lockTimeout: 0 }));
   const records = new Map<string, LogRecord>();
   log.open((recs: LogRecord[]) => {
     for (const r of recs) {
-      if (r.type === T_PURGE) records.clear();
-      else if (r.type === T_DEL) records.delete(r.key);
-      else if (r.type === T_PUT) records.set(r.key, r);
+      if (r.type_ === T_PURGE) records.clear();
+      else if (r.type_ === T_DEL) records.delete(r.key_);
+      else if (r.type_ === T_PUT) records.set(r.key_, r);
     }
   });
   return { records, time: log.time };
@@ -153,8 +153,8 @@ export function readImage(im: LoadedImage): ImageReport {
       continue;
     }
     const page = Math.floor(r.at / im.pageSize);
-    liveByPage[page] += r.size;
-    live.push({ key: r.key, value: valueAt.get(r.at), tags: r.tags, expiry: r.x, at: r.at, page, size: r.size });
+    liveByPage[page] += r.size_;
+    live.push({ key: r.key_, value: valueAt.get(r.at), tags: r.tags_, expiry: r.x, at: r.at, page, size: r.size_ });
   }
   live.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 

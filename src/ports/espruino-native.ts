@@ -9,6 +9,7 @@ declare const E: {
   toString(a: unknown): string;
   toArrayBuffer(s: string): ArrayBuffer;
   asUTF8(s: string): string;
+  isUTF8(s: string): boolean;
   fromUTF8(s: string): string;
 };
 
@@ -32,19 +33,12 @@ export function readFloat(s: string, at: number): number {
   return new DataView(E.toArrayBuffer(s.substring(at, at + 8))).getFloat64(0);
 }
 
-let unicode: boolean | undefined = undefined;
-
-/** Whether this build has Unicode strings (Bangle.js, the Linux build): E.asUTF8 throws elsewhere. */
+/**
+ * Whether this build has Unicode strings (Bangle.js, the Linux build): there a \u escape above
+ * U+00FF makes a UTF-8 string; elsewhere E.isUTF8 is always false (and E.asUTF8 would throw).
+ */
 function hasUnicode(): boolean {
-  if (unicode === undefined) {
-    unicode = false;
-    try {
-      unicode = E.asUTF8("\xe2\x82\xac").length === 1;
-    } catch (e) {
-      // "Unicode not supported on this build"
-    }
-  }
-  return unicode;
+  return E.isUTF8("\u20ac");
 }
 
 /**

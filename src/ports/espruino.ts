@@ -4,7 +4,7 @@
 // and 32-bit bit operations; it keeps to the rest of the core dialect. Every function defined here
 // costs RAM on the board (about 8 variables), so built-in functions serve as port members directly.
 
-import { E_FLASH, E_OPTION, moteError } from "../errors";
+import { E_FLASH, fail, failOption } from "../errors";
 import { fill } from "../bytes";
 import { Clock, Flash, Memory, OpenDatabase, Platform, Scheduler } from "../ports";
 
@@ -59,15 +59,12 @@ export function espruinoScheduler(): Scheduler {
   };
 }
 
-function bad(msg: string): never {
-  throw moteError(E_OPTION, msg);
-}
 
 /** Check that a program (or an erase, of a whole page) covers whole granules of one page of the region. */
 function nor(f: Flash, addr: number, len: number): void {
   const g = f.granularity;
   const ps = f.pageSize;
-  if (!(addr >= 0) || addr + len > ps * f.pageCount || addr % g || len % g || (addr % ps) + len > ps) throw moteError(E_FLASH, "bad address " + addr);
+  if (!(addr >= 0) || addr + len > ps * f.pageCount || addr % g || len % g || (addr % ps) + len > ps) fail(E_FLASH, "bad address " + addr);
 }
 
 export interface StorageFlashOptions {
@@ -95,9 +92,9 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
   const g = opt.granularity ?? 4;
   // A Storage file header is 32 bytes.
   const pages = opt.pageCount ?? Math.min(8, Math.floor(S.getFree() / 2 / (pageSize + g + 32)));
-  if (!prefix || prefix.length > 24) bad("name: 1 to 24 chars");
-  if (pageSize < 256 || pageSize % g || g < 1) bad("pageSize: 256+, whole granules");
-  if (pages < 2) bad("Storage full");
+  if (!prefix || prefix.length > 24) failOption("name: 1 to 24 chars");
+  if (pageSize < 256 || pageSize % g || g < 1) failOption("pageSize: 256+, whole granules");
+  if (pages < 2) failOption("Storage full");
   /** Write to a page's file, or throw E_FLASH with why not. */
   const write = function (p: number, data: string, offset: number, size?: number): void {
     let why: unknown = "full";
@@ -106,7 +103,7 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
     } catch (e) {
       why = e;
     }
-    throw moteError(E_FLASH, "Storage write " + prefix + p + ": " + why);
+    fail(E_FLASH, "Storage write " + prefix + p + ": " + why);
   };
   const f: Flash = {
     pageSize: pageSize,
@@ -140,7 +137,7 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
       // else over data.
       for (let i = 0; i < n; i++) {
         const d = data.charCodeAt(i);
-        if ((old.charCodeAt(i) & d) !== d) throw moteError(E_FLASH, "0 bit to 1 at " + (addr + i));
+        if ((old.charCodeAt(i) & d) !== d) fail(E_FLASH, "0 bit to 1 at " + (addr + i));
       }
       write(p, fill(255, g) + f.read(addr - at, at) + data + f.read(addr + n, pageSize - at - n), 0);
     },
@@ -170,9 +167,9 @@ export function rawFlash(o: RawFlashOptions): Flash {
   const F = global.require("Flash") as FlashModule;
   const start = o.start;
   const page = F.getPage(start);
-  if (!page || page.addr !== start) bad("start: not a page");
+  if (!page || page.addr !== start) failOption("start: not a page");
   const pageSize = (page as { length: number }).length;
-  if ((o.pageSize ?? pageSize) !== pageSize) bad("pageSize: not the chip's");
+  if ((o.pageSize ?? pageSize) !== pageSize) failOption("pageSize: not the chip's");
   const end = start + pageSize * o.pageCount;
   const free = F.getFree();
   if (
@@ -180,7 +177,7 @@ export function rawFlash(o: RawFlashOptions): Flash {
       return start >= r.addr && end <= r.addr + r.length;
     })
   )
-    bad("region not in getFree()");
+    failOption("region not in getFree()");
   const f: Flash = {
     pageSize: pageSize,
     pageCount: o.pageCount,

@@ -3,7 +3,7 @@
 // (inspectImage) and shipped to a device. It enforces the NOR rules as SimFlash does. Node only.
 
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
-import { E_FLASH, moteError } from "../errors";
+import { E_FLASH, fail } from "../errors";
 import { imageGeometry, ImageGeometry } from "../page";
 import { Flash } from "../ports";
 import { clearsOnly } from "./simflash";
@@ -45,7 +45,7 @@ export class FileFlash implements Flash {
   }
 
   read(addr: number, len: number): string {
-    if (addr < 0 || addr + len > this.pageSize * this.pageCount) throw moteError(E_FLASH, "read past the image: " + addr + "+" + len);
+    if (addr < 0 || addr + len > this.pageSize * this.pageCount) fail(E_FLASH, "read past the image: " + addr + "+" + len);
     const b = Buffer.alloc(len);
     readSync(this.fd, b, 0, len, addr);
     return b.toString("latin1");
@@ -53,13 +53,13 @@ export class FileFlash implements Flash {
 
   program(addr: number, data: string): void {
     const g = this.granularity;
-    if (addr % g !== 0 || data.length % g !== 0) throw moteError(E_FLASH, "a program at " + addr + " of " + data.length + " bytes is not aligned to " + g);
-    if (Math.floor(addr / this.pageSize) !== Math.floor((addr + data.length - 1) / this.pageSize)) throw moteError(E_FLASH, "a program crosses a page");
+    if (addr % g !== 0 || data.length % g !== 0) fail(E_FLASH, "a program at " + addr + " of " + data.length + " bytes is not aligned to " + g);
+    if (Math.floor(addr / this.pageSize) !== Math.floor((addr + data.length - 1) / this.pageSize)) fail(E_FLASH, "a program crosses a page");
     const old = this.read(addr, data.length);
     for (let i = 0; i < data.length; i++) {
       const o = old.charCodeAt(i);
       const d = data.charCodeAt(i);
-      if (!clearsOnly(o, d)) throw moteError(E_FLASH, "NOR rule broken: programming address " + (addr + i) + " would turn a 0 bit into 1");
+      if (!clearsOnly(o, d)) fail(E_FLASH, "NOR rule broken: programming address " + (addr + i) + " would turn a 0 bit into 1");
     }
     const b = Buffer.from(data, "latin1");
     writeSync(this.fd, b, 0, b.length, addr);

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { E_OPTION, moteError } from "../errors";
+import { E_OPTION, fail } from "../errors";
 import { Clock, Memory, Platform, Scheduler } from "../ports";
 
 /** A board profile from boards/: the facts the simulator plays. */
@@ -34,7 +34,7 @@ function boardsDir(): string {
       dir = dirname(dir);
     }
   }
-  throw moteError(E_OPTION, "cannot find the boards/ folder of the motedb package");
+  fail(E_OPTION, "cannot find the boards/ folder of the motedb package");
 }
 
 export function boardIds(): string[] {
@@ -46,7 +46,7 @@ export function boardIds(): string[] {
 
 export function loadBoard(id: string): Board {
   if (!/^[a-z0-9-]+$/.test(id) || boardIds().indexOf(id) < 0) {
-    throw moteError(E_OPTION, "unknown board '" + id + "': known are " + boardIds().join(", "));
+    fail(E_OPTION, "unknown board '" + id + "': known are " + boardIds().join(", "));
   }
   return JSON.parse(readFileSync(join(boardsDir(), id + ".json"), "utf8")) as Board;
 }

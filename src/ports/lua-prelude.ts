@@ -8,7 +8,7 @@
 //    expiry times and stored numbers would silently come out wrong: refuse to load there instead.
 // On JavaScript engines this does nothing.
 
-import { E_OPTION, moteError } from "../errors";
+import { E_OPTION, fail } from "../errors";
 import { LUA } from "../lang";
 
 declare const _G: Record<string, unknown>;
@@ -21,5 +21,5 @@ const TWO16 = 65536;
 /** 2^32 as an integer product (wraps to 0 with 32-bit integers), and 2^53 - 1 held exactly (not by a single float). */
 export const WIDE_NUMBERS = TWO16 * TWO16 === 4294967296 && 9007199254740991 % 2 === 1;
 if (!WIDE_NUMBERS) {
-  throw moteError(E_OPTION, "this Lua has 32-bit numbers: MoteDB needs 64-bit integers and doubles (a NodeMCU firmware built with LUA_NUMBER_64BITS, or Lua 5.1)");
+  fail(E_OPTION, "this Lua has 32-bit numbers: MoteDB needs 64-bit integers and doubles (a NodeMCU firmware built with LUA_NUMBER_64BITS, or Lua 5.1)");
 }

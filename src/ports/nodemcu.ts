@@ -2,7 +2,7 @@
 // free memory from node.heap(), timers from tmr, time from rtctime. The Lua entry (lua-entry.ts)
 // registers these as the defaults; everything here runs in Lua only.
 
-import { moteError, E_FLASH } from "../errors";
+import { E_FLASH, fail } from "../errors";
 import { fill } from "../bytes";
 import { imageGeometry } from "../page";
 import { Clock, Flash, Memory, Platform, Scheduler } from "../ports";
@@ -44,7 +44,7 @@ export interface NodeMcuFlashOptions {
 }
 
 function must(ok: unknown, what: string): void {
-  if (ok === undefined || ok === null || ok === false) throw moteError(E_FLASH, what);
+  if (ok === undefined || ok === null || ok === false) fail(E_FLASH, what);
 }
 
 /** Read len bytes at addr, in NodeMCU-sized chunks; throws E_FLASH when the file ends first. */
@@ -54,7 +54,7 @@ function readAt(f: FileObj, name: string, addr: number, len: number): string {
   let got = 0;
   while (got < len) {
     const s = f.read(len - got > CHUNK ? CHUNK : len - got);
-    if (s === undefined || s.length === 0) throw moteError(E_FLASH, name + " ends before byte " + (addr + len));
+    if (s === undefined || s.length === 0) fail(E_FLASH, name + " ends before byte " + (addr + len));
     parts.push(s);
     got += s.length;
   }
@@ -101,7 +101,7 @@ export function nodemcuFlash(options?: NodeMcuFlashOptions): Flash {
   const f = fd as FileObj;
   const end = f.seek("end", 0);
   if (end !== size) {
-    throw moteError(E_FLASH, name + " holds " + String(end) + " bytes, not " + size + " (" + pageCount + " pages of " + pageSize + "): pass its geometry");
+    fail(E_FLASH, name + " holds " + String(end) + " bytes, not " + size + " (" + pageCount + " pages of " + pageSize + "): pass its geometry");
   }
   return {
     pageSize: pageSize,

@@ -15,7 +15,7 @@
 
 import { bxor } from "../bits";
 import { fill } from "../bytes";
-import { E_FLASH, moteError } from "../errors";
+import { E_FLASH, fail } from "../errors";
 import { Flash } from "../ports";
 
 /** Thrown by the operation that loses power, and by every operation after it. */
@@ -55,9 +55,9 @@ export class SimFlash implements Flash {
 
   constructor(pageSize: number, pageCount: number, granularity: number, image?: string) {
     if (granularity !== 1 && granularity !== 4 && granularity !== 8 && granularity !== 16) {
-      throw moteError(E_FLASH, "granularity is 1, 4, 8 or 16 bytes, got " + granularity);
+      fail(E_FLASH, "granularity is 1, 4, 8 or 16 bytes, got " + granularity);
     }
-    if (pageSize % granularity !== 0 || pageSize < 64) throw moteError(E_FLASH, "a page is at least 64 bytes and a multiple of the granularity");
+    if (pageSize % granularity !== 0 || pageSize < 64) fail(E_FLASH, "a page is at least 64 bytes and a multiple of the granularity");
     this.pageSize = pageSize;
     this.pageCount = pageCount;
     this.granularity = granularity;
@@ -80,8 +80,8 @@ export class SimFlash implements Flash {
   }
 
   read(addr: number, len: number): string {
-    if (this.dead) throw moteError(E_POWER, "the flash has no power");
-    if (addr < 0 || len < 0 || addr + len > this.pageSize * this.pageCount) throw moteError(E_FLASH, "read past the flash: " + addr + "+" + len);
+    if (this.dead) fail(E_POWER, "the flash has no power");
+    if (addr < 0 || len < 0 || addr + len > this.pageSize * this.pageCount) fail(E_FLASH, "read past the flash: " + addr + "+" + len);
     const P = this.pageSize;
     const p = Math.floor(addr / P);
     const off = addr - p * P;
@@ -98,14 +98,14 @@ export class SimFlash implements Flash {
   program(addr: number, data: string): void {
     const g = this.granularity;
     const P = this.pageSize;
-    if (addr % g !== 0 || data.length % g !== 0) throw moteError(E_FLASH, "a program at " + addr + " of " + data.length + " bytes is not aligned to " + g);
+    if (addr % g !== 0 || data.length % g !== 0) fail(E_FLASH, "a program at " + addr + " of " + data.length + " bytes is not aligned to " + g);
     const p = Math.floor(addr / P);
     const off = addr - p * P;
-    if (addr < 0 || p >= this.pageCount || off + data.length > P) throw moteError(E_FLASH, "a program at " + addr + " of " + data.length + " bytes crosses a page or the end");
+    if (addr < 0 || p >= this.pageCount || off + data.length > P) fail(E_FLASH, "a program at " + addr + " of " + data.length + " bytes crosses a page or the end");
     const old = this.pages[p];
     for (let i = 0; i < data.length; i++) {
       if (!clearsOnly(old.charCodeAt(off + i), data.charCodeAt(i))) {
-        throw moteError(E_FLASH, "NOR rule broken: programming address " + (addr + i) + " would turn a 0 bit into 1");
+        fail(E_FLASH, "NOR rule broken: programming address " + (addr + i) + " would turn a 0 bit into 1");
       }
     }
     const keep = this.begin();
@@ -118,11 +118,11 @@ export class SimFlash implements Flash {
     }
     this.pages[p] = tornProgram(old, off, data, keep);
     this.programs[p]++;
-    throw moteError(E_POWER, "power lost while programming " + data.length + " bytes at " + addr);
+    fail(E_POWER, "power lost while programming " + data.length + " bytes at " + addr);
   }
 
   erase(page: number): void {
-    if (page < 0 || page >= this.pageCount || Math.floor(page) !== page) throw moteError(E_FLASH, "no page " + page);
+    if (page < 0 || page >= this.pageCount || Math.floor(page) !== page) fail(E_FLASH, "no page " + page);
     const keep = this.begin();
     if (keep < 0) {
       this.pages[page] = fill(255, this.pageSize);
@@ -132,7 +132,7 @@ export class SimFlash implements Flash {
     }
     this.pages[page] = tornErase(this.pages[page], keep);
     this.erases[page]++;
-    throw moteError(E_POWER, "power lost while erasing page " + page);
+    fail(E_POWER, "power lost while erasing page " + page);
   }
 
   /**
@@ -140,10 +140,10 @@ export class SimFlash implements Flash {
    * of the operation that loses power. Throws when the flash is dead or a fault is due.
    */
   private begin(): number {
-    if (this.dead) throw moteError(E_POWER, "the flash has no power");
+    if (this.dead) fail(E_POWER, "the flash has no power");
     if (this.faults > 0) {
       this.faults--;
-      throw moteError(E_FAULT, "the flash operation failed (injected fault)");
+      fail(E_FAULT, "the flash operation failed (injected fault)");
     }
     const n = this.ops;
     this.ops++;
