@@ -246,10 +246,12 @@ export class FlashLog {
             flash.program(at, f);
             self.programmed_ += f.length;
           } catch (e) {
-            // The page may now hold part of this frame: append nothing more there, and write the
-            // same frame (records from i, the same index) again elsewhere.
+            // The page may now hold part of this frame: append nothing more there (closed before
+            // again_() may give up and throw: a later flush must not program these bytes again),
+            // and write the same frame (records from i, the same index) again elsewhere.
             out.splice(i);
             end = P;
+            used[h] = P;
             j = i;
             index--;
             start = retry.again_(++fails, start, "program", e);

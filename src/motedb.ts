@@ -140,7 +140,10 @@ export class MoteDB {
      * are never resurrected and never expire early; they outlive their TTL by at most the jump.
      */
     function time(): number {
-      return (t = Math.max(t, o.clock.now()));
+      // A reading that is not above t (NaN from a broken clock included) leaves t as it is.
+      const now = o.clock.now();
+      if (now > t) t = now;
+      return t;
     }
 
     /** The listeners of an event, named from outside: only names in EVENTS, so never a prototype's. */
@@ -277,12 +280,16 @@ export class MoteDB {
       return r.v !== undefined ? r.v : (store as Store).value_(r, budget - used());
     }
 
-    /** query (the documents), keys and count (the keys): of the records that match q, in key order, within its $skip and $limit. */
-    function list(op: number, q: unknown): unknown[] {
+    /**
+     * query (the documents) and keys (the keys) of the records that match q, in key order, within
+     * its $skip and $limit; count: how many, with nothing held for each (RAM on a device).
+     */
+    function list(op: number, q: unknown): unknown {
       open(op);
       const c = compileQuery(q);
       const all = q === undefined;
       const out: unknown[] = [];
+      let n = 0;
       const lost: string[] = [];
       let skip = c.skip_;
       let left = c.limit_;
@@ -296,7 +303,8 @@ export class MoteDB {
           else if (all || c.test_(new Encoded(b, 0), r.g)) {
             if (skip > 0) skip--;
             else {
-              out.push(op === OP_QUERY ? decode(b) : k);
+              if (op !== OP_COUNT) out.push(op === OP_QUERY ? decode(b) : k);
+              n++;
               left--;
             }
           }
@@ -307,7 +315,7 @@ export class MoteDB {
       lost.forEach(function (k: string) {
         forget(k);
       });
-      return out;
+      return op === OP_COUNT ? n : out;
     }
 
     /**
@@ -440,7 +448,7 @@ export class MoteDB {
     };
     // delete() is remove() under its other name (Espruino cannot parse a class method named delete).
     db.remove = db.delete = function (k: unknown): boolean {
-      if (k !== null && typeof k === "object" && (k as { purge?: unknown }).purge === true) {
+      if (k && typeof k === "object" && (k as { purge?: unknown }).purge === true) {
         const had = tree.size_ > 0;
         db.purge();
         return had;
@@ -461,13 +469,13 @@ export class MoteDB {
       return !!find(OP_HAS, key);
     };
     db.query = function (q?: unknown): unknown[] {
-      return list(OP_QUERY, q);
+      return list(OP_QUERY, q) as unknown[];
     };
     db.keys = function (q?: unknown): string[] {
       return list(OP_KEYS, q) as string[];
     };
     db.count = function (q?: unknown): number {
-      if (q !== undefined) return list(OP_COUNT, q).length;
+      if (q !== undefined) return list(OP_COUNT, q) as number;
       open(OP_COUNT);
       expire();
       return tree.size_;

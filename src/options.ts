@@ -99,7 +99,7 @@ export function settle(options: unknown): Settings {
     } else {
       const need = NEEDS[i - 12];
       v = v ?? (p[name] && p[name]!());
-      if (need !== "" && (!v || typeof (v as Record<string, unknown>)[need] !== "function")) failOption(name + ": missing, or no " + need + "()");
+      if (need !== "" && (!v || typeof (v as Record<string, unknown>)[need] !== "function")) failOption(name + ": needs " + need + "()");
     }
     s[name] = v;
   }

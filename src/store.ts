@@ -100,7 +100,7 @@ const NO_SHADOW = { at: -1 } as Rec;
 
 /** Open the store: recover the index (tree) from the flash log. */
 export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: number): Store {
-  if (flash.pageSize > 16777216 || flash.pageSize < 128 || flash.pageCount < 4) fail(E_OPTION, "flash: pageSize 128..16777216, pageCount 4+");
+  if (flash.pageSize > 16777216 || flash.pageSize < 128 || flash.pageCount < 4) fail(E_OPTION, "flash: pageSize 128..2^24, pageCount 4+");
   const log = new FlashLog(flash, new Retry(o));
   const cacheLimit = o.btreeCachesize;
   /** The dirty keys, and each one's shadow (its place and size), or NO_SHADOW when flash holds no version of it. */
@@ -166,12 +166,17 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
     cacheBytes += v.length;
   }
 
-  /** Record r leaves the index: its value leaves the cache. */
+  /**
+   * Record r leaves the index: its value leaves the cache, and the record (which may live on as a
+   * key's shadow until the flush) lets go of it. Deleted, not set to undefined: on Espruino a
+   * property that holds undefined still takes a variable.
+   */
   function uncache(r: Cached): void {
     const i = cached.indexOf(r);
     if (i >= 0) {
       cacheBytes -= (r.c_ as string).length;
       cached.splice(i, 1);
+      delete r.c_;
     }
   }
 
@@ -179,7 +184,7 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
     while (cacheBytes > limit) {
       const r = cached.shift() as Cached;
       cacheBytes -= (r.c_ as string).length;
-      r.c_ = undefined;
+      delete r.c_;
     }
   }
 

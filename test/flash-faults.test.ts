@@ -107,3 +107,52 @@ describe("a failing flash operation, then a power cut", () => {
     }
   });
 });
+
+/** A program that fails halfway, the device still on: its first granules are written, then it throws. */
+class TornOnce implements Flash {
+  pageSize: number;
+  pageCount: number;
+  granularity: number;
+  tearNext = false;
+  programs: number[] = [];
+  constructor(readonly sim: SimFlash) {
+    this.pageSize = sim.pageSize;
+    this.pageCount = sim.pageCount;
+    this.granularity = sim.granularity;
+  }
+  read(addr: number, len: number): string {
+    return this.sim.read(addr, len);
+  }
+  program(addr: number, data: string): void {
+    this.programs.push(addr);
+    if (!this.tearNext) return this.sim.program(addr, data);
+    this.tearNext = false;
+    this.sim.program(addr, data.substring(0, Math.floor(data.length / 2 / this.granularity) * this.granularity));
+    throw new Error("program failed");
+  }
+  erase(page: number): void {
+    this.sim.erase(page);
+  }
+}
+
+describe("a program that fails halfway and is not retried", () => {
+  it("leaves its bytes alone: the next flush writes elsewhere, and both flushes survive a reopen", () => {
+    const sim = new SimFlash(1024, 8, 4);
+    const flash = new TornOnce(sim);
+    const clock = new ManualClock(1000);
+    const db = flashDb(flash as unknown as SimFlash, clock); // maxRetries 0: the failure is final
+    db.put("a", { v: 1 });
+    db.flush();
+    db.put("b", { v: 2 });
+    flash.tearNext = true;
+    expect(() => db.flush()).toThrow(/E_FLASH/);
+    const torn = flash.programs[flash.programs.length - 1];
+    db.flush(); // the buffer was kept: written again, acknowledged now
+    expect(flash.programs[flash.programs.length - 1]).not.toBe(torn);
+    db.close();
+    const again = flashDb(sim, clock);
+    expect(again.get("a")).toEqual({ v: 1 });
+    expect(again.get("b")).toEqual({ v: 2 });
+    again.close();
+  });
+});

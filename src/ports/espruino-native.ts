@@ -33,13 +33,9 @@ export function readFloat(s: string, at: number): number {
   return new DataView(E.toArrayBuffer(s.substring(at, at + 8))).getFloat64(0);
 }
 
-/**
- * Whether this build has Unicode strings (Bangle.js, the Linux build): there a \u escape above
- * U+00FF makes a UTF-8 string; elsewhere E.isUTF8 is always false (and E.asUTF8 would throw).
- */
-function hasUnicode(): boolean {
-  return E.isUTF8("\u20ac");
-}
+// Text. E.isUTF8("\u20ac") tells whether this build has Unicode strings (Bangle.js, the Linux
+// build): there a \u escape above U+00FF makes a UTF-8 string; elsewhere E.isUTF8 is false. (It
+// exists from firmware 2v19, the oldest this module supports.)
 
 /**
  * The UTF-8 bytes of s. On a build with Unicode strings, a string joined to an empty UTF-8 string
@@ -48,7 +44,7 @@ function hasUnicode(): boolean {
  * typed in UTF-8 (as the Web IDE sends it) is UTF-8 on flash, readable on every runtime.
  */
 export function utf8(s: string): string {
-  return hasUnicode() ? E.fromUTF8(E.asUTF8("") + s) : s;
+  return E.isUTF8("\u20ac") ? E.fromUTF8(E.asUTF8("") + s) : s;
 }
 
 /**
@@ -56,7 +52,6 @@ export function utf8(s: string): string {
  * have them), else the bytes themselves, which cost one variable less.
  */
 export function fromUtf8(b: string): string {
-  if (!hasUnicode()) return b;
-  const u = E.asUTF8(b);
+  const u = E.isUTF8("\u20ac") ? E.asUTF8(b) : b;
   return u.length === b.length ? b : u;
 }

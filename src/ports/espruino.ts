@@ -130,7 +130,7 @@ export function storageFlash(o?: StorageFlashOptions): Flash {
       const old = f.read(addr, n);
       if (old === data) return;
       // Erased bytes of a page's file are programmed in place.
-      if (old === fill(255, n) && S.read(prefix + p)) return write(p, data, g + at);
+      if (old === fill(255, n) && S.read(prefix + p, 0, 1)) return write(p, data, g + at);
       // A page with no file yet is created with the data in it. Over written bytes (a torn obsolete
       // mark written again): NOR only clears bits, and Storage only writes over erased bytes, so the
       // page's file is written anew. A power cut meanwhile loses the page; the core writes nothing
