@@ -24,5 +24,12 @@ export const P_BAD = 1; // a header that fails its CRC: a torn header or erase, 
 export const P_OBSOLETE = 2; // a good header and the obsolete mark: garbage collection was erasing it
 export const P_GOOD = 3;
 
+/** The latest expiry a record can hold: seconds, unsigned 32-bit (early 2106). */
+export const MAX_EXPIRY = 4294967295;
+/** Page sizes the format allows: at least 128 bytes, so page headers sit at multiples of it (an
+ *  image is found by its headers); the header's field is 32-bit, but 2^24 is far past any NOR page. */
+export const MIN_PAGE_SIZE = 128;
+export const MAX_PAGE_SIZE = 16777216;
+
 export const FORMAT_VERSION = 1;
 export const MAGIC = "MOTE";

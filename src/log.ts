@@ -1,5 +1,5 @@
 // The flash log: a FIFO ring of pages in sequence order. Flushes append frames to the head page;
-// garbage collection (Store.collect_) copies the live records of the oldest page to the head, marks
+// garbage collection (collect() in store.ts) copies the live records of the oldest page to the head, marks
 // the oldest page obsolete and erases it, so every page is erased in turn (wear leveling for free).
 // One erased page is kept spare for garbage collection, which can then always copy a whole page of
 // live data. Recovery reads every page, applies each flush whose frames are all there, and repairs

@@ -37,6 +37,7 @@ import {
 } from "./events";
 import { ALWAYS, HEAP_ENTRY_BYTES, IF_MOSTLY_STALE, IF_STALE, sift } from "./heap";
 import { autoKey, autoSeq, checkKey } from "./keys";
+import { MAX_EXPIRY } from "./format";
 import { isNull } from "./lang";
 import { MoteOptions, settle } from "./options";
 import { currentPlatform, Flash, Scheduler } from "./ports";
@@ -357,9 +358,8 @@ export class MoteDB {
           const life = perTtl ? (ttls as unknown[])[i] : ttls;
           const tg = perTags ? (tags as unknown[])[i] : tags;
           // NaN (not a number, not above 0) and Infinity fail the test as well as expiries past
-          // 4294967295, the latest the flash format can hold (seconds, unsigned 32-bit).
           const x = life === undefined || isNull(life) || life === 0 ? 0 : typeof life === "number" && life > 0 ? Math.ceil(now + life) : NaN;
-          if (!(x <= 4294967295)) fail(E_VALUE, "ttl: seconds > 0, to 2106");
+          if (!(x <= MAX_EXPIRY)) fail(E_VALUE, "ttl: seconds > 0, to 2106");
           let g: string[] | undefined = undefined;
           if (tg !== undefined && !isNull(tg)) {
             const bad =

@@ -75,7 +75,6 @@ const NUMBERS = [
 /** The method each port must have. The scheduler may be left out: the database then runs no timers. */
 const NEEDS = ["free", "now", "", "read"];
 
-
 /** Check the options and fill in defaults; throws E_OPTION naming the bad option. */
 export function settle(options: unknown): Settings {
   const o = (options ?? {}) as Record<string, unknown>;
@@ -84,6 +83,7 @@ export function settle(options: unknown): Settings {
   const s: Record<string, unknown> = {};
   // A port left out is the platform's default. The last option, flash, only in flash mode.
   const p = currentPlatform() as unknown as Record<string, ((this: unknown) => unknown) | undefined>;
+  // (Positions in NAMES, see there: 0-1 booleans, 2-11 numbers, 12-15 ports, flash at 15.)
   for (let i = 0; i < (s.inMemory ? 15 : 16); i++) {
     const name = NAMES[i];
     let v = o[name];
@@ -91,13 +91,13 @@ export function settle(options: unknown): Settings {
       v = v ?? true;
       if (typeof v !== "boolean") failOption(name + ": true or false");
     } else if (i < 12) {
-      const row = 3 * i - 6;
+      const row = 3 * i - 6; // the number's row in NUMBERS: 3 * (i - 2)
       const lo = NUMBERS[row + 1];
       const hi = NUMBERS[row + 2];
       v = v ?? NUMBERS[row];
       if (!(typeof v === "number" && v >= lo && v <= hi)) failOption(name + ": " + lo + ".." + hi);
     } else {
-      const need = NEEDS[i - 12];
+      const need = NEEDS[i - 12]; // the port's entry in NEEDS
       v = v ?? (p[name] && p[name]!());
       if (need !== "" && (!v || typeof (v as Record<string, unknown>)[need] !== "function")) failOption(name + ": needs " + need + "()");
     }

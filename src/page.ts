@@ -6,7 +6,7 @@
 import { fill, readU32, u16, u32, u8 } from "./bytes";
 import { crc32 } from "./crc32";
 import { E_CORRUPT, fail } from "./errors";
-import { FORMAT_VERSION, MAGIC, P_BAD, P_BLANK, P_GOOD, P_OBSOLETE, PAGE_HEADER } from "./format";
+import { FORMAT_VERSION, MAGIC, MIN_PAGE_SIZE, P_BAD, P_BLANK, P_GOOD, P_OBSOLETE, PAGE_HEADER } from "./format";
 
 export { FORMAT_VERSION, MAGIC, P_BAD, P_BLANK, P_GOOD, P_OBSOLETE };
 
@@ -39,9 +39,6 @@ export function withCrc(s: string): string {
 export function encodePageHeader(seq: number, erases: number, pageSize: number, pageCount: number, g: number): string {
   return withCrc(MAGIC + u8(FORMAT_VERSION) + u8(g) + u16(0) + u32(pageSize) + u32(pageCount) + u32(seq) + u32(erases)) + fill(255, align(PAGE_HEADER, g) - PAGE_HEADER);
 }
-
-/** Pages are at least this large, so page headers sit at multiples of it. */
-export const MIN_PAGE_SIZE = 128;
 
 /** The geometry a good page header records, and where it was found. */
 export interface ImageGeometry {

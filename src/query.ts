@@ -15,6 +15,7 @@ import { E_QUERY, fail } from "./errors";
 import { decode, encode, Encoded, fieldAt } from "./codec";
 import { utf8 } from "./utf8";
 import { field, isNull, isPlainObject, LUA, MAX_DEPTH } from "./lang";
+import { Q_ALL, Q_AND, Q_CONTAINS, Q_ELEM_MATCH, Q_EQ, Q_EXISTS, Q_LIMIT, Q_LT, Q_NE, Q_NIN, Q_NOR, Q_NOT, Q_SIZE } from "./operators";
 
 /** A compiled query: a predicate over (document, tags), and the window of results wanted. The
  * document may be decoded or still in its bytes (an Encoded), which the engine reads in place. */
@@ -36,12 +37,12 @@ type Test = (this: void, a: unknown, tags?: string[]) => boolean;
  * used: on Espruino every function costs RAM (about 8 variables) from when it is defined.
  */
 export function compileQuery(q: unknown): Query {
-  // The window of results: $limit (at 0) and $skip (at 1), the operators with codes 17 and 18.
+  // The window of results: $limit (at 0) and $skip (at 1), by their codes less Q_LIMIT.
   const window = [Infinity, 0];
+  // The operators' names, each at its number (operators.ts).
+  const OPS = "$eq $ne $exists $gt $gte $lt $lte $size $contains $elemMatch $in $nin $all $not $and $or $nor $limit $skip".split(" ");
   // How deep the compiler is in the query (the top query document is at 1).
   let depth = 0;
-  // The operators, by code: their index here.
-  const OPS = "$eq $ne $exists $gt $gte $lt $lte $size $contains $elemMatch $in $nin $all $not $and $or $nor $limit $skip".split(" ");
 
   function bad(msg: string): never {
     fail(E_QUERY, msg);
@@ -101,27 +102,28 @@ export function compileQuery(q: unknown): Query {
 
   /** The test of the operator with code c of a field's condition, on the values its path reaches. */
   function operator(c: number, x: unknown, op: string): Test {
-    if (c > 9) {
-      // $in, $nin, $all: a value to equal for each item.
+    if (c > Q_ELEM_MATCH) {
+      // $in, $nin, $all (Q_IN and after): a value to equal for each item.
       takes(isList(x), op, "an array");
       const tests = (x as unknown[]).map(function (v) {
-        return operator(0, v, op);
+        return operator(Q_EQ, v, op);
       });
       // Every value must be there for $all; an empty $all matches nothing (any of no tests).
-      return join(tests, c === 12 && tests.length > 0, c === 11);
+      return join(tests, c === Q_ALL && tests.length > 0, c === Q_NIN);
     }
     const kind = typeof x;
     let enc: string | undefined = undefined;
     let inner: Test | undefined = undefined;
     let onValue: boolean | undefined = undefined;
-    if (c === 9) {
+    if (c === Q_ELEM_MATCH) {
       takes(isObject(x), op, "an object");
       // Operators apply to each element itself; field names to each element as a document.
       onValue = isOps(x);
       inner = build(x, onValue);
-    } else if (c === 2) takes(kind === "boolean", op, "a boolean");
-    else if (c === 7) count(x, op);
-    else if (c > 2 && c < 7) takes((kind === "number" || kind === "string") && x === x, op, "a number or string");
+    } else if (c === Q_EXISTS) takes(kind === "boolean", op, "a boolean");
+    else if (c === Q_SIZE) count(x, op);
+    // The comparisons, Q_GT to Q_LTE.
+    else if (c > Q_EXISTS && c < Q_SIZE) takes((kind === "number" || kind === "string") && x === x, op, "a number or string");
     else {
       // $eq, $ne, $contains: a value that can be stored (no function, NaN or undefined).
       try {
@@ -139,25 +141,26 @@ export function compileQuery(q: unknown): Query {
       return inner ? inner(onValue ? [v] : v) : v === x || ((enc as string) >= "\x07" && encode(v, Infinity) === enc);
     };
     const p = function (this: unknown, v: unknown): boolean {
-      if (c < 2) return m(v);
-      if (c === 2) return x as boolean;
-      if (c < 7) return (typeof v === kind && (c < 5 ? (v as number) > (x as number) : (v as number) < (x as number))) || (c % 2 === 0 && v === x);
-      if (c === 7) return isList(v) && v.length === x;
-      return c === 8 && typeof v === "string" && kind === "string" && v.indexOf(x as string) >= 0;
+      if (c < Q_EXISTS) return m(v); // $eq, $ne
+      if (c === Q_EXISTS) return x as boolean;
+      // The comparisons: $gt and $gte before Q_LT; the even codes ($gte, $lte) hold when equal too.
+      if (c < Q_SIZE) return (typeof v === kind && (c < Q_LT ? (v as number) > (x as number) : (v as number) < (x as number))) || (c % 2 === 0 && v === x);
+      if (c === Q_SIZE) return isList(v) && v.length === x;
+      return c === Q_CONTAINS && typeof v === "string" && kind === "string" && v.indexOf(x as string) >= 0;
     };
-    // p holds for one of the values, or m (p for the first seven) for one of their elements ($size
-    // looks at no element); with none, a null matches a missing field and so does $exists: false.
-    // $ne is the negation of $eq.
+    // p holds for one of the values, or m (p for the operators before $size) for one of their
+    // elements ($size looks at no element); with none, a null matches a missing field and so does
+    // $exists: false. $ne is the negation of $eq.
     return function (vals: unknown[]): boolean {
       const r =
         vals.length === 0
-          ? c < 2
+          ? c < Q_EXISTS
             ? isNull(x)
-            : c === 2 && !x
+            : c === Q_EXISTS && !x
           : vals.some(function (v) {
-              return p(v) || (c !== 7 && isList(v) && v.some(c < 7 ? p : m));
+              return p(v) || (c !== Q_SIZE && isList(v) && v.some(c < Q_SIZE ? p : m));
             });
-      return r !== (c === 1);
+      return r !== (c === Q_NE);
     } as Test;
   }
 
@@ -207,21 +210,22 @@ export function compileQuery(q: unknown): Query {
     if (!cond && !isObject(q)) bad("a query is an object");
     const t =
       cond && !isOps(q)
-        ? operator(0, q, "")
+        ? operator(Q_EQ, q, "")
         : join(
             Object.keys(q as object).map(function (k): Test {
               const v = (q as Record<string, unknown>)[k];
               const c = OPS.indexOf(k);
-              // Field conditions take the first 14 operators, query documents the last 6; other
-              // names starting with "$" are unknown.
-              if (k.charAt(0) === "$" && (cond ? c < 0 || c > 13 : c < 13)) bad("unknown operator " + k);
-              if (c > 16) {
+              // Field conditions take the operators up to $not, query documents $not and after;
+              // other names starting with "$" are unknown.
+              if (k.charAt(0) === "$" && (cond ? c < 0 || c > Q_NOT : c < Q_NOT)) bad("unknown operator " + k);
+              if (c > Q_NOR) {
+                // $limit, $skip (Q_LIMIT and after)
                 if (depth > 1) bad(k + " only at the top");
-                window[c - 17] = count(v, k);
+                window[c - Q_LIMIT] = count(v, k);
                 return any;
               }
               // $not negates one query, or in a field's condition one operator expression.
-              if (c === 13) {
+              if (c === Q_NOT) {
                 if (cond) takes(isOps(v), k, "operators");
                 return join([build(v, cond)], false, true);
               }
@@ -233,8 +237,8 @@ export function compileQuery(q: unknown): Query {
                 (v as unknown[]).map(function (x) {
                   return build(x, false);
                 }),
-                c === 14,
-                c === 16,
+                c === Q_AND,
+                c === Q_NOR,
               );
             }),
             true,

@@ -1,6 +1,8 @@
 // A record: what the index holds for a key, and the bytes a record takes on flash.
-// Records in the index are never changed in place: a change makes a new record and stores it, so
-// the index's byte count stays true.
+// A put makes a new record; what the budget counts of it (recBytes: its key, value and tags) never
+// changes in place, so the index's byte count stays true. Flash mode does update in place what the
+// budget does not count: its place (`at`, when garbage collection moves it), its size on flash
+// (`s`, when admitted), and the cached value (store.ts, counted by the cache itself).
 
 import { readU16, readU32, u16, u32, u8 } from "./bytes";
 import { utf8 } from "./utf8";
@@ -11,7 +13,7 @@ import { RECORD_HEADER, T_DEL, T_PURGE, T_PUT } from "./format";
 export interface Rec {
   // v and g are left out rather than set to undefined when absent: on Espruino even a property
   // that holds undefined takes a variable, and a record takes about 11.
-  /** The document's canonical bytes, when they are in RAM (always in memory mode; cached or buffered in flash mode). */
+  /** The document's canonical bytes, when the index holds them: always in memory mode; in flash mode while buffered (a cached value is store.ts's c_). */
   v?: string;
   /** Expiry in whole seconds of the database's clock; 0 when the record never expires. */
   x: number;

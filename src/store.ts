@@ -20,6 +20,7 @@ import { BTree } from "./btree";
 import { E_OPTION, E_TOO_LARGE, fail } from "./errors";
 import { Found, FrameHead, scanPage } from "./frame";
 import { FlashLog, flashFull, LogRecord } from "./log";
+import { FRAME_HEADER, FRAME_MAX, MAX_PAGE_SIZE, MIN_PAGE_SIZE, RECORD_HEADER } from "./format";
 import { Flash } from "./ports";
 import { encodeRecord, rec, Rec, recordOk, T_DEL, T_PURGE, T_PUT, tagBytes } from "./record";
 import { Retry } from "./retry";
@@ -100,7 +101,7 @@ const NO_SHADOW = { at: -1 } as Rec;
 
 /** Open the store: recover the index (tree) from the flash log. */
 export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: number): Store {
-  if (flash.pageSize > 16777216 || flash.pageSize < 128 || flash.pageCount < 4) fail(E_OPTION, "flash: pageSize 128..2^24, pageCount 4+");
+  if (flash.pageSize > MAX_PAGE_SIZE || flash.pageSize < MIN_PAGE_SIZE || flash.pageCount < 4) fail(E_OPTION, "flash: pageSize 128..2^24, pageCount 4+");
   const log = new FlashLog(flash, new Retry(o));
   const cacheLimit = o.btreeCachesize;
   /** The dirty keys, and each one's shadow (its place and size), or NO_SHADOW when flash holds no version of it. */
@@ -123,16 +124,16 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
 
   /** What a record of s bytes costs at most on flash: alone in a frame, padded. */
   function unit(s: number): number {
-    return s + 20 + log.G - 1;
+    return s + FRAME_HEADER + log.G - 1;
   }
 
   /**
    * The most the E_FULL check lets flash hold, with records of up to m bytes: every page but the
-   * spare, the head and one more, each less what a page may waste at its end. With no more than
-   * this live, a full round of garbage collection always frees a page (docs/FORMAT.md, "Capacity").
+   * spare, the head and one more (N - 3), each less what a page may waste at its end. With no more
+   * than this live, a full round of garbage collection always frees a page (docs/FORMAT.md, "Capacity").
    */
   function capacity(m: number): number {
-    return (log.N - 3) * Math.max(0, log.P - log.D0 - 20 - m - log.G);
+    return (log.N - 3) * Math.max(0, log.P - log.D0 - FRAME_HEADER - m - log.G);
   }
 
   /** Add s bytes (or take them away) to the live bytes of the page that holds address at. */
@@ -277,8 +278,8 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
         const old = tree.get_(k);
         if (old && old.at < 0) delta -= unit(old.s);
         if (r) {
-          const s = (r.s = 14 + utf8(k).length + tagBytes(r.g).length + (r.v as string).length);
-          if (s > Math.min(log.P - log.D0 - 20, 65535)) fail(E_TOO_LARGE, "record of " + s + " bytes over a frame");
+          const s = (r.s = RECORD_HEADER + utf8(k).length + tagBytes(r.g).length + (r.v as string).length);
+          if (s > Math.min(log.P - log.D0 - FRAME_HEADER, FRAME_MAX)) fail(E_TOO_LARGE, "record of " + s + " bytes over a frame");
           big = Math.max(big, s);
           delta += unit(s);
         }

@@ -65,6 +65,9 @@ describe("the Espruino bundles", () => {
       expect(typeof m.errorCode).toBe("function");
     });
   }
+  it("each build is within the issue's budget: 20 KB of minified code, which is RAM on a board", () => {
+    for (const kind of ["full", "kv"]) expect(code[kind].length).toBeLessThanOrEqual(20 * 1024);
+  });
   it("both builds write the core's bytes to flash (native CRC, floats and UTF-8 in their place)", () => {
     const want = sameBytesOn(core);
     expect(want.length).toBe(64);
