@@ -23,9 +23,11 @@ export function encodeFrameHeader(last: boolean, index: number, count: number, l
   return withCrc(u8(FRAME_KIND) + u8(last ? 1 : 0) + u16(index) + u16(count) + u16(length) + u32(flush) + u32(time));
 }
 
-/** A record found in a frame: where it is, its header, and whether its CRC holds. */
+/** A record found in a frame: where it is, its bytes and header fields, and whether its CRC holds. */
 export interface Found {
   at: number;
+  /** The whole record, as read: garbage collection copies it from here rather than read it again. */
+  bytes_: string;
   type_: number;
   key_: string; // UTF-8 bytes
   tags_: string; // tag bytes
@@ -81,7 +83,7 @@ export function scanPage(
         const r = read(base + at, n);
         const k = RECORD_HEADER + r.charCodeAt(1);
         ok = recordOk(r);
-        recs.push({ at: base + at, type_: r.charCodeAt(0), key_: r.substring(RECORD_HEADER, k), tags_: r.substring(k, k + readU16(r, 2)), x: readU32(r, 6), vlen_: readU16(r, 4), size_: n, ok_: ok });
+        recs.push({ at: base + at, bytes_: r, type_: r.charCodeAt(0), key_: r.substring(RECORD_HEADER, k), tags_: r.substring(k, k + readU16(r, 2)), x: readU32(r, 6), vlen_: readU16(r, 4), size_: n, ok_: ok });
         at += n;
       }
     }

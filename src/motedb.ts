@@ -357,7 +357,8 @@ export class MoteDB {
           // The document with its TTL and tags, checked and encoded into a record.
           const life = perTtl ? (ttls as unknown[])[i] : ttls;
           const tg = perTags ? (tags as unknown[])[i] : tags;
-          // NaN (not a number, not above 0) and Infinity fail the test as well as expiries past
+          // A TTL that is not a number above 0 gives NaN, which fails the test as Infinity and
+          // expiries past MAX_EXPIRY (2106, the format's limit) do.
           const x = life === undefined || isNull(life) || life === 0 ? 0 : typeof life === "number" && life > 0 ? Math.ceil(now + life) : NaN;
           if (!(x <= MAX_EXPIRY)) fail(E_VALUE, "ttl: seconds > 0, to 2106");
           let g: string[] | undefined = undefined;

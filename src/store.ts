@@ -221,7 +221,7 @@ export function openStore(flash: Flash, o: Settings, tree: BTree<Rec>, budget: n
           const r = shadow["#" + k] || tree.get_(k);
           if (r && r.at === f.at) {
             live.push(r);
-            copies.push(log.read_(f.at, f.size_));
+            copies.push(f.bytes_);
           }
         }
       });
